@@ -1,0 +1,96 @@
+//! `cargo workshop goto NN`: catch up to the state after step NN without losing edits.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::git::Git;
+use crate::series;
+
+pub fn run(root: &Path, target: u32) -> Result<()> {
+    let steps = series::steps(root)?;
+    if target as usize > steps.len() {
+        bail!(
+            "there is no step {target:02}; the series has steps 00 to {:02}",
+            steps.len()
+        );
+    }
+    let git = Git::new(root);
+    let conflicted = git.run(&["diff", "--name-only", "--diff-filter=U"])?;
+    if !conflicted.trim().is_empty() {
+        bail!(
+            "these files have unresolved merge conflicts, which git cannot stash:\n{}\n\
+             Resolve them (edit, then `git add`) or discard them, then run goto again. Nothing was changed.",
+            conflicted.trim_end()
+        );
+    }
+
+    let paths = series::workshop_paths(root)?;
+    let path_args = paths.iter().map(String::as_str).collect::<Vec<_>>();
+    save_edits(&git, target, &path_args)?;
+
+    // The baseline is src/ and friends as they stood when patches/ last changed upstream:
+    // commits an attendee made on top of it are kept in history but not built upon.
+    let base = git.run(&["rev-list", "-1", "HEAD", "--", "patches"])?;
+    let base = base.trim();
+    if base.is_empty() {
+        bail!("patches/ has never been committed here, so there is no baseline to start from");
+    }
+    let mut restore = vec!["restore", "--source", base, "--worktree", "--"];
+    let known_paths = known_in(&git, base, &path_args)?;
+    restore.extend(known_paths.iter().map(String::as_str));
+    git.run(&restore)?;
+
+    for step in steps.iter().take(target as usize) {
+        git.apply(&step.path, false).with_context(|| {
+            format!(
+                "{} did not apply on the state after step {:02}",
+                step.path.display(),
+                step.number - 1
+            )
+        })?;
+    }
+    let subject = match steps.get((target as usize).wrapping_sub(1)) {
+        Some(step) => series::subject(&series::read(&step.path)?).to_owned(),
+        None => "Step 00: the minimal addsvc".to_owned(),
+    };
+    println!("Now at {subject}");
+    println!("Build and try it: cargo run");
+    Ok(())
+}
+
+/// Stashes uncommitted edits (staged, unstaged and new files) under the workshop's paths.
+fn save_edits(git: &Git, target: u32, paths: &[&str]) -> Result<()> {
+    let mut status = vec!["status", "--porcelain", "--untracked-files=all", "--"];
+    status.extend(paths);
+    if git.run(&status)?.trim().is_empty() {
+        return Ok(());
+    }
+    let message = format!("workshop: edits saved before goto {target:02}");
+    let mut stash = vec!["stash", "push", "--include-untracked", "-m", &message, "--"];
+    stash.extend(paths);
+    git.run(&stash)
+        .context("could not save your edits, so nothing was changed")?;
+    let listed = known_in(git, "HEAD", paths)?.join(" ");
+    println!("Your uncommitted edits are saved in stash@{{0}} (\"{message}\").");
+    println!("  See them:      git stash show --include-untracked -p stash@{{0}}");
+    println!(
+        "  Get them back: git checkout HEAD -- {listed} && git clean -fdq -- {listed} && git stash pop"
+    );
+    Ok(())
+}
+
+/// The paths that exist in `base` or are tracked now: `git restore` rejects others.
+fn known_in(git: &Git, base: &str, paths: &[&str]) -> Result<Vec<String>> {
+    let mut known = Vec::new();
+    for path in paths {
+        let in_base = !git
+            .run(&["ls-tree", "--name-only", base, "--", path])?
+            .is_empty();
+        let tracked = !git.run(&["ls-files", "--", path])?.is_empty();
+        if in_base || tracked {
+            known.push((*path).to_owned());
+        }
+    }
+    Ok(known)
+}
