@@ -1,8 +1,12 @@
 //! Starts the compiled `addsvc` binary for one test and stops it afterwards.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -15,19 +19,30 @@ pub struct Addsvc {
 }
 
 impl Addsvc {
+    /// Starts addsvc on port 0, so the OS picks a free port, and reads the
+    /// address it reports: no two tests can race for the same port.
     pub async fn start() -> Self {
         // pact_* (dev-dependencies) switch on reqwest's TLS without choosing a crypto
         // provider; without one, building any reqwest client panics.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let addr = free_local_addr();
-        let child = Command::new(env!("CARGO_BIN_EXE_addsvc"))
-            .arg("--addr")
-            .arg(addr.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let mut child = Command::new(env!("CARGO_BIN_EXE_addsvc"))
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("addsvc binary starts");
-        let mut server = Addsvc {
+        let output = Arc::new(Mutex::new(String::new()));
+        let (found, addr) = mpsc::channel();
+        collect(child.stdout.take(), &output, found.clone());
+        collect(child.stderr.take(), &output, found);
+        let Ok(addr) = addr.recv_timeout(Duration::from_secs(20)) else {
+            let _ = child.kill();
+            panic!(
+                "addsvc reported no listening address; it printed:\n{}",
+                output.lock().unwrap()
+            );
+        };
+        Addsvc {
             child,
             base_url: format!("http://{addr}"),
             client: reqwest::Client::builder()
@@ -35,19 +50,6 @@ impl Addsvc {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("HTTP client builds"),
-        };
-        server.wait_until_listening(addr).await;
-        server
-    }
-
-    async fn wait_until_listening(&mut self, addr: SocketAddr) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(addr).is_err() {
-            if let Some(status) = self.child.try_wait().expect("child status is readable") {
-                panic!("addsvc exited before listening: {status}");
-            }
-            assert!(Instant::now() < deadline, "addsvc did not listen on {addr}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -75,9 +77,37 @@ impl Drop for Addsvc {
     }
 }
 
-/// A loopback address whose port was free a moment ago.
-fn free_local_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free local port")
+/// Copies a child's output into `sink` on a background thread, and sends the
+/// first loopback address with a real port that it mentions.
+fn collect(
+    stream: Option<impl Read + Send + 'static>,
+    sink: &Arc<Mutex<String>>,
+    found: Sender<SocketAddr>,
+) {
+    let Some(stream) = stream else { return };
+    let sink = Arc::clone(sink);
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(addr) = loopback_addr_in(&line) {
+                let _ = found.send(addr);
+            }
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+}
+
+/// Finds `127.0.0.1:PORT` (PORT not 0) in a line of output, whatever its format.
+fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
+    line.match_indices("127.0.0.1:").find_map(|(start, host)| {
+        let rest = &line[start + host.len()..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        match rest[..digits].parse::<u16>() {
+            Ok(port) if port != 0 => Some(SocketAddr::from(([127, 0, 0, 1], port))),
+            _ => None,
+        }
+    })
 }

@@ -51,6 +51,8 @@ pub fn export(root: &Path) -> Result<()> {
     let commits = read_branches(&git)?;
     let files = walk::render(&git, &commits)?;
 
+    fs::create_dir_all(root.join("patches"))?;
+    fs::create_dir_all(root.join("solutions"))?;
     for old in fs::read_dir(root.join("patches"))? {
         let old = old?.path();
         if old

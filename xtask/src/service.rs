@@ -2,12 +2,13 @@
 //! exercise checks can talk to it over HTTP and read what it logs.
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -62,12 +63,11 @@ impl Reply {
 }
 
 impl Service {
-    /// Starts `binary --addr 127.0.0.1:PORT extra_args…` and waits until it accepts connections.
+    /// Starts `binary --addr 127.0.0.1:0 extra_args…`, so the OS picks a free port, and reads
+    /// the address the service reports, whatever the format of its log line.
     pub fn start(binary: &Path, extra_args: &[&str]) -> Result<Service> {
-        let addr = free_local_addr()?;
         let mut child = Command::new(binary)
-            .arg("--addr")
-            .arg(addr.to_string())
+            .args(["--addr", "127.0.0.1:0"])
             .args(extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -75,8 +75,9 @@ impl Service {
             .spawn()
             .with_context(|| format!("could not start {}", binary.display()))?;
         let output = Arc::new(Mutex::new(String::new()));
-        collect(child.stdout.take(), &output);
-        collect(child.stderr.take(), &output);
+        let (found, addr) = mpsc::channel();
+        collect(child.stdout.take(), &output, found.clone());
+        collect(child.stderr.take(), &output, found);
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
@@ -85,29 +86,20 @@ impl Service {
             .into();
         let mut service = Service {
             child,
-            base_url: format!("http://{addr}"),
+            base_url: String::new(),
             output,
             agent,
         };
-        service.wait_until_listening(addr)?;
-        Ok(service)
-    }
-
-    fn wait_until_listening(&mut self, addr: SocketAddr) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(addr).is_err() {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "the service exited ({status}) before listening on {addr}; it printed:\n{}",
-                    self.output()
-                );
+        match addr.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => {
+                service.base_url = format!("http://{addr}");
+                Ok(service)
             }
-            if Instant::now() > deadline {
-                bail!("the service did not listen on {addr} within 30 s");
-            }
-            thread::sleep(Duration::from_millis(25));
+            Err(_) => bail!(
+                "the service reported no listening address within 30 s; it printed:\n{}",
+                service.output()
+            ),
         }
-        Ok(())
     }
 
     /// Everything the service printed so far, stdout and stderr interleaved by line.
@@ -145,12 +137,20 @@ fn reply(
     Ok(Reply { status, body })
 }
 
-/// Copies a child's output into `sink`, line by line, on a background thread.
-fn collect(stream: Option<impl Read + Send + 'static>, sink: &Arc<Mutex<String>>) {
+/// Copies a child's output into `sink` on a background thread, and sends the first
+/// loopback address with a real port that it mentions.
+fn collect(
+    stream: Option<impl Read + Send + 'static>,
+    sink: &Arc<Mutex<String>>,
+    found: Sender<SocketAddr>,
+) {
     let Some(stream) = stream else { return };
     let sink = Arc::clone(sink);
     thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(addr) = loopback_addr_in(&line) {
+                let _ = found.send(addr);
+            }
             if let Ok(mut text) = sink.lock() {
                 text.push_str(&line);
                 text.push('\n');
@@ -159,6 +159,16 @@ fn collect(stream: Option<impl Read + Send + 'static>, sink: &Arc<Mutex<String>>
     });
 }
 
-fn free_local_addr() -> Result<SocketAddr> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+/// Finds `127.0.0.1:PORT` (PORT not 0) in a line of output.
+fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
+    line.match_indices("127.0.0.1:").find_map(|(start, host)| {
+        let rest = &line[start + host.len()..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        match rest[..digits].parse::<u16>() {
+            Ok(port) if port != 0 => Some(SocketAddr::from(([127, 0, 0, 1], port))),
+            _ => None,
+        }
+    })
 }
