@@ -95,7 +95,12 @@ fn gates(dir: &Path) -> (bool, String) {
         let seconds = started.elapsed().as_secs_f64();
         timings.push(format!("{name} {seconds:.1}"));
         let passed = match output {
-            Ok(output) if output.status.success() => true,
+            Ok(output) if output.status.success() => {
+                if name == "test" {
+                    timings.push(format!("{} tests passed", passed_tests(&output.stdout)));
+                }
+                true
+            }
             Ok(output) => {
                 print_tail(&output.stdout, &output.stderr);
                 false
@@ -110,6 +115,15 @@ fn gates(dir: &Path) -> (bool, String) {
         }
     }
     (true, timings.join(", "))
+}
+
+/// The sum of "N passed" over the `test result:` lines of `cargo test`.
+fn passed_tests(stdout: &[u8]) -> u32 {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| line.strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<u32>().ok())
+        .sum()
 }
 
 /// The end of a failed command's output: where the reason is.
