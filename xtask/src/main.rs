@@ -7,6 +7,7 @@ mod goto;
 mod roundtrip;
 mod series;
 mod service;
+mod setup;
 mod verify;
 mod walk;
 
@@ -28,6 +29,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Before the day, online: download and compile everything the series uses.
+    Setup,
     /// Reset src/ and tests/ to the state after step NN (00 = baseline); saves your edits first.
     Goto {
         /// Step number, e.g. 03.
@@ -67,6 +70,7 @@ fn run(cli: Cli) -> Result<bool> {
     let root = repo_root()?;
     share_target_dir(&root);
     match cli.command {
+        Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
         Cmd::Check { exercise } => checks::run(&root, &exercise),
         Cmd::Verify => verify::run(&root).map(|()| true),
