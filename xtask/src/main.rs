@@ -80,9 +80,12 @@ fn run(cli: Cli) -> Result<bool> {
     }
 }
 
-/// The workshop repository: the parent of this crate's directory.
+/// The workshop repository: the parent of this crate's directory. Read at run time (cargo run
+/// sets it), not compile time: a target dir shared by two checkouts reuses one binary.
 fn repo_root() -> Result<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .context("run the tool through cargo: `cargo workshop …`")?;
+    Path::new(&manifest_dir)
         .parent()
         .map(Path::to_path_buf)
         .context("the tool crate has no parent directory")
