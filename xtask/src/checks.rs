@@ -62,6 +62,9 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
     match exercise {
         "03-mult" => Some(mult),
         "05-uppercase" => Some(uppercase),
+        "07-inflight-or-duration" => Some(inflight_or_duration),
+        "10-transport-logger" => Some(transport_logger),
+        "11-request-id" => Some(request_id),
         _ => None,
     }
 }
@@ -129,4 +132,226 @@ fn uppercase(dir: &Path, report: &mut Report) -> Result<()> {
     report.expect_value(&addsvc, "/concat", r#"{"a":"1","b":"2"}"#, json!("12"));
     report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
     Ok(())
+}
+
+/// The sum of the samples of `name` (exactly, not its `_bucket` and friends) whose labels
+/// contain every one of `labels`; None when there is no such sample.
+fn sample_sum(exposition: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    let values: Vec<f64> = exposition
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let (series_labels, value) = match rest.strip_prefix('{') {
+                Some(labelled) => labelled.split_once("} ")?,
+                None => ("", rest.strip_prefix(' ')?),
+            };
+            labels
+                .iter()
+                .all(|label| series_labels.contains(label))
+                .then(|| value.trim().parse().ok())?
+        })
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
+fn metric_type<'a>(exposition: &'a str, name: &str) -> Option<&'a str> {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("# TYPE {name} ")))
+}
+
+/// 07-inflight-or-duration: an in-flight gauge back at rest, or a service-duration
+/// histogram by method whose count follows the calls.
+fn inflight_or_duration(dir: &Path, report: &mut Report) -> Result<()> {
+    const GAUGE: &str = "addsvc_in_flight_requests";
+    const HISTOGRAM: &str = "addsvc_service_duration_seconds";
+    let addsvc = start_addsvc(dir)?;
+    let before = addsvc.get("/metrics")?.body;
+    let gauge = metric_type(&before, GAUGE) == Some("gauge");
+    let histogram = metric_type(&before, HISTOGRAM) == Some("histogram");
+    report.expect(
+        gauge || histogram,
+        format!("/metrics declares {GAUGE} as a gauge or {HISTOGRAM} as a histogram"),
+    );
+    let count_of = |exposition: &str| {
+        sample_sum(
+            exposition,
+            &format!("{HISTOGRAM}_count"),
+            &[r#"method="sum""#],
+        )
+        .unwrap_or(0.0)
+    };
+    for _ in 0..3 {
+        addsvc.post_json("/sum", r#"{"a":1,"b":2}"#)?;
+    }
+    addsvc.post_json("/concat", r#"{"a":"x","b":"y"}"#)?;
+    let after = addsvc.get("/metrics")?.body;
+    if gauge {
+        let at_rest = sample_sum(&after, GAUGE, &[]);
+        // A gauge around every HTTP request counts the scrape that reads it.
+        report.expect(
+            at_rest.is_some_and(|value| value == 0.0 || value == 1.0),
+            format!("{GAUGE} is back to 0 at rest (1 if it counts this scrape): {at_rest:?}"),
+        );
+    }
+    if histogram {
+        let grew = count_of(&after) - count_of(&before);
+        report.expect(
+            grew >= 3.0,
+            format!(
+                r#"{HISTOGRAM}_count{{method="sum"}} grows with 3 calls of Sum (grew by {grew})"#
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Whether a log line has the field `key` = `value`: `key=value` or `key="value"` in logfmt,
+/// `"key":"value"` in JSON; `request_id=abcd` is not `request_id=abc`.
+fn has_field(line: &str, key: &str, value: &str) -> bool {
+    let plain = format!("{key}={value}");
+    let whole_plain = line.match_indices(&plain).any(|(start, _)| {
+        let before_ok = line[..start].ends_with(' ') || start == 0;
+        let after = &line[start + plain.len()..];
+        before_ok && (after.is_empty() || after.starts_with(' '))
+    });
+    let quoted = [
+        format!("{key}=\"{value}\""),
+        format!("\"{key}\":\"{value}\""),
+    ];
+    whole_plain || quoted.iter().any(|field| line.contains(field.as_str()))
+}
+
+/// 10-transport-logger: a body that fails to decode gives a structured line with
+/// transport=HTTP and the decoder's error.
+fn transport_logger(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc = start_addsvc(dir)?;
+    let offset = addsvc.output().len();
+    let reply = addsvc.post_json("/sum", r#"{"a":1,"#)?;
+    report.expect(
+        reply.status == 400,
+        format!("a body cut short still answers 400 (got {})", reply.status),
+    );
+    // serde_json's own words for this body; any logger that includes the error has them.
+    let is_decode_line =
+        |line: &str| has_field(line, "transport", "HTTP") && line.contains("EOF while parsing");
+    let output = addsvc.output_after(offset, |new| new.lines().any(is_decode_line));
+    report.expect(
+        output.lines().any(is_decode_line),
+        format!(
+            "a log line has transport=HTTP and the decode error (\"EOF while parsing …\"); new lines were:\n{}",
+            indent(&output)
+        ),
+    );
+    report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    Ok(())
+}
+
+/// 11-request-id: X-Request-ID is taken or made, echoed, and on every line of the request.
+fn request_id(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc = start_addsvc(dir)?;
+    for sent in [Some("workshop-check-7f3a"), None] {
+        let offset = addsvc.output().len();
+        let headers: &[(&str, &str)] = match sent {
+            Some(id) => &[("x-request-id", id)],
+            None => &[],
+        };
+        let reply = addsvc.post_json_with_headers("/sum", r#"{"a":1,"b":2}"#, headers)?;
+        let echoed = reply.header("x-request-id").unwrap_or_default().to_owned();
+        match sent {
+            Some(id) => report.expect(
+                echoed == id,
+                format!("X-Request-ID: {id} is echoed on the response (got {echoed:?})"),
+            ),
+            None => report.expect(
+                is_uuid_v4(&echoed),
+                format!(
+                    "without X-Request-ID, the response carries a new UUID v4 (got {echoed:?})"
+                ),
+            ),
+        }
+        // Wait for the request's lines, then a little longer for stragglers.
+        addsvc.output_after(offset, |new| new.lines().count() >= 2);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let output = addsvc.output_after(offset, |_| true);
+        let lines: Vec<&str> = output
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        report.expect(
+            !lines.is_empty()
+                && !echoed.is_empty()
+                && lines
+                    .iter()
+                    .all(|line| has_field(line, "request_id", &echoed)),
+            format!(
+                "every log line of the request carries request_id={echoed}; they were:\n{}",
+                indent(&output)
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn is_uuid_v4(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths_ok = groups.iter().map(|group| group.len()).eq([8, 4, 4, 4, 12]);
+    lengths_ok
+        && groups
+            .iter()
+            .all(|group| group.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups[2].starts_with('4')
+}
+
+fn indent(text: &str) -> String {
+    if text.trim().is_empty() {
+        return "        (nothing)".to_owned();
+    }
+    text.lines()
+        .map(|line| format!("        {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPOSITION: &str = "# TYPE x_seconds histogram\n\
+        x_seconds_count{method=\"sum\",success=\"true\"} 2\n\
+        x_seconds_count{method=\"sum\",success=\"false\"} 1\n\
+        x_seconds_count{method=\"concat\",success=\"true\"} 5\n\
+        in_flight 0\n";
+
+    #[test]
+    fn samples_are_summed_over_matching_series() {
+        assert_eq!(
+            sample_sum(EXPOSITION, "x_seconds_count", &[r#"method="sum""#]),
+            Some(3.0)
+        );
+        assert_eq!(sample_sum(EXPOSITION, "in_flight", &[]), Some(0.0));
+        assert_eq!(sample_sum(EXPOSITION, "x_seconds", &[]), None);
+        assert_eq!(metric_type(EXPOSITION, "x_seconds"), Some("histogram"));
+    }
+
+    #[test]
+    fn fields_match_logfmt_and_json() {
+        assert!(has_field(
+            "ts=1 request_id=abc method=sum",
+            "request_id",
+            "abc"
+        ));
+        assert!(has_field(r#"ts=1 request_id="abc""#, "request_id", "abc"));
+        assert!(has_field(r#"{"request_id":"abc"}"#, "request_id", "abc"));
+        assert!(!has_field("ts=1 request_id=abcd", "request_id", "abc"));
+        assert!(!has_field("ts=1 xrequest_id=abc", "request_id", "abc"));
+    }
+
+    #[test]
+    fn uuid_v4_shape() {
+        assert!(is_uuid_v4("0b7f1a6e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"));
+        assert!(!is_uuid_v4("0b7f1a6e-2c3d-1e5f-8a9b-0c1d2e3f4a5b"));
+        assert!(!is_uuid_v4("not-a-uuid"));
+    }
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod checks;
+mod demo;
 mod git;
 mod goto;
 mod roundtrip;
@@ -42,7 +43,13 @@ enum Cmd {
         exercise: String,
     },
     /// Prove the committed series: every step, every exercise check, the re-export.
-    Verify,
+    Verify {
+        /// Skip the metrics demo (it needs `prometheus` on PATH).
+        #[arg(long)]
+        skip_demo: bool,
+    },
+    /// The metrics demo: addsvc and a real Prometheus, some traffic, PromQL answers.
+    Demo,
     /// Time the rebuild after each patch (warm target dir).
     Bench,
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
@@ -68,12 +75,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<bool> {
     let root = repo_root()?;
-    share_target_dir(&root);
+    prepare_environment(&root);
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
         Cmd::Check { exercise } => checks::run(&root, &exercise),
-        Cmd::Verify => verify::run(&root).map(|()| true),
+        Cmd::Verify { skip_demo } => verify::run(&root, !skip_demo).map(|()| true),
+        Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Branch { force } => roundtrip::branch(&root, force).map(|()| true),
         Cmd::Export => roundtrip::export(&root).map(|()| true),
@@ -91,11 +99,35 @@ fn repo_root() -> Result<PathBuf> {
         .context("the tool crate has no parent directory")
 }
 
-/// Builds in scratch worktrees land in the repository's own target dir, so every step
-/// reuses the dependencies compiled once at setup.
-fn share_target_dir(root: &Path) {
-    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
-        // SAFETY: called before the tool starts any thread.
-        unsafe { std::env::set_var("CARGO_TARGET_DIR", root.join("target")) };
+/// Prepares the environment every cargo the tool starts inherits: builds in scratch worktrees
+/// land in the repository's own target dir, so every step reuses the dependencies compiled once
+/// at setup; and the variables `cargo run` set for this tool are removed, since build scripts
+/// that watch them (ring's watches CARGO_PKG_NAME) would otherwise rebuild on every switch
+/// between the tool's builds and the attendee's.
+fn prepare_environment(root: &Path) {
+    let set_by_cargo_run = |name: &str| {
+        ["CARGO_PKG_", "CARGO_MANIFEST_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "OUT_DIR",
+            ]
+            .contains(&name)
+    };
+    let stale: Vec<_> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| set_by_cargo_run(name))
+        .collect();
+    // SAFETY: called before the tool starts any thread.
+    unsafe {
+        for name in stale {
+            std::env::remove_var(name);
+        }
+        if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+            std::env::set_var("CARGO_TARGET_DIR", root.join("target"));
+        }
     }
 }

@@ -54,9 +54,14 @@ pub struct Service {
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    headers: ureq::http::HeaderMap,
 }
 
 impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
     pub fn json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()
     }
@@ -111,12 +116,44 @@ impl Service {
     }
 
     pub fn post_json(&self, path: &str, body: &str) -> Result<Reply> {
-        let response = self
+        self.post_json_with_headers(path, body, &[])
+    }
+
+    pub fn post_json_with_headers(
+        &self,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply> {
+        let mut request = self
             .agent
             .post(format!("{}{path}", self.base_url))
-            .header("content-type", "application/json")
-            .send(body);
-        reply(response, path)
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send(body), path)
+    }
+
+    pub fn get(&self, path: &str) -> Result<Reply> {
+        reply(
+            self.agent.get(format!("{}{path}", self.base_url)).call(),
+            path,
+        )
+    }
+
+    /// Waits until what the service printed after `offset` bytes satisfies `done`, or 5 s
+    /// pass (logs may trail the response: they are written on a background thread).
+    pub fn output_after(&self, offset: usize, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let output = self.output();
+            let new = output.get(offset..).unwrap_or_default().to_owned();
+            if done(&new) || std::time::Instant::now() > deadline {
+                return new;
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
     }
 }
 
@@ -133,8 +170,13 @@ fn reply(
 ) -> Result<Reply> {
     let mut response = response.with_context(|| format!("no HTTP answer for {path}"))?;
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let body = response.body_mut().read_to_string().unwrap_or_default();
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        body,
+        headers,
+    })
 }
 
 /// Copies a child's output into `sink` on a background thread, and sends the first

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 
 use crate::checks;
+use crate::demo;
 use crate::git::Git;
 use crate::series;
 use crate::walk::{self, Scratch, State};
@@ -137,8 +138,12 @@ fn print_tail(stdout: &[u8], stderr: &[u8]) {
     }
 }
 
-pub fn run(root: &Path) -> Result<()> {
+/// The step that introduces /metrics; the demo runs there and at the last step.
+const FIRST_METRICS_STEP: u32 = 7;
+
+pub fn run(root: &Path, with_demo: bool) -> Result<()> {
     let scratch = Scratch::new(root, "verify")?;
+    let last_step = series::steps(scratch.dir())?.len() as u32;
     println!(
         "Verifying the committed series in {}",
         scratch.dir().display()
@@ -154,6 +159,27 @@ pub fn run(root: &Path) -> Result<()> {
                 let started = Instant::now();
                 let (ok, detail) = gates(dir);
                 table.record(format!("step {name}"), ok, started, detail);
+                let demo_here = number == FIRST_METRICS_STEP
+                    || (number == last_step && number > FIRST_METRICS_STEP);
+                if with_demo && demo_here {
+                    println!("\n== metrics demo at step {number:02}");
+                    let started = Instant::now();
+                    let result = demo::run(dir);
+                    if let Err(error) = &result {
+                        println!("{error:#}");
+                    }
+                    table.record(
+                        format!("demo at step {number:02}: Prometheus scrapes"),
+                        result.is_ok(),
+                        started,
+                        if result.is_ok() {
+                            "non-zero counter scraped"
+                        } else {
+                            "FAILED"
+                        }
+                        .to_owned(),
+                    );
+                }
                 for exercise in exercises
                     .iter()
                     .filter(|exercise| exercise.step == number && checks::has_check(&exercise.name))

@@ -1,0 +1,200 @@
+//! `cargo workshop demo`: the metrics demo against a real Prometheus. Starts addsvc and
+//! Prometheus (config from slides/demo/prometheus.yml, storage in a temp dir), sends traffic,
+//! prints the answers of PromQL queries over Prometheus' HTTP API, then stops both.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::service::{Service, build_binary};
+
+/// The target the committed config scrapes, replaced by the started addsvc's address.
+const CONFIG_TARGET: &str = "127.0.0.1:8080";
+
+const QUERIES: [(&str, &str); 3] = [
+    (
+        "requests per second, by method and success",
+        "sum by (method, success) (rate(addsvc_request_duration_seconds_count[10s]))",
+    ),
+    ("integers summed", "addsvc_integers_summed_total"),
+    (
+        "characters concatenated",
+        "addsvc_characters_concatenated_total",
+    ),
+];
+
+/// Kills and reaps Prometheus when the demo ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn run(dir: &Path) -> Result<()> {
+    let prometheus = which("prometheus").context(
+        "no `prometheus` on PATH: install it (Debian/Ubuntu: apt install prometheus; macOS: brew install prometheus)",
+    )?;
+    let addsvc = Service::start(&build_binary(dir, "addsvc")?, &[])?;
+    let addsvc_addr = addsvc.base_url.trim_start_matches("http://").to_owned();
+    println!("addsvc at {addsvc_addr}");
+    promtool_check(&addsvc)?;
+
+    let scratch = std::env::temp_dir().join(format!("workshop-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let template = std::fs::read_to_string(dir.join("slides/demo/prometheus.yml"))
+        .context("could not read slides/demo/prometheus.yml")?;
+    let config = scratch.join("prometheus.yml");
+    std::fs::write(&config, template.replace(CONFIG_TARGET, &addsvc_addr))?;
+    let web = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let log = std::fs::File::create(scratch.join("prometheus.log"))?;
+    let _prometheus = Running(
+        Command::new(&prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                scratch.join("data").display()
+            ))
+            .arg(format!("--web.listen-address={web}"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("could not start prometheus")?,
+    );
+    println!(
+        "Prometheus at http://{web} (storage in {})",
+        scratch.display()
+    );
+
+    let api = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .new_agent();
+    let query = |promql: &str| -> Result<Vec<Value>> {
+        let answer: Value = api
+            .get(format!("http://{web}/api/v1/query"))
+            .query("query", promql)
+            .call()?
+            .body_mut()
+            .read_json()?;
+        Ok(answer["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    };
+
+    // Traffic until Prometheus has a few scrapes of it, so rate() has samples to work on:
+    // successes of both methods and some overflows.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut first_scraped: Option<Instant> = None;
+    let mut scraped = 0.0;
+    for round in 0.. {
+        for a in 0..5 {
+            addsvc.post_json("/sum", &format!(r#"{{"a":{a},"b":{round}}}"#))?;
+        }
+        addsvc.post_json("/concat", r#"{"a":"go","b":"kit"}"#)?;
+        addsvc.post_json("/sum", &format!(r#"{{"a":{},"b":1}}"#, i64::MAX))?;
+        scraped = query("addsvc_integers_summed_total")
+            .ok()
+            .and_then(|result| first_value(&result))
+            .unwrap_or(0.0);
+        if scraped > 0.0 && first_scraped.is_none() {
+            first_scraped = Some(Instant::now());
+        }
+        let enough = first_scraped.is_some_and(|at| at.elapsed() > Duration::from_secs(4));
+        if enough || Instant::now() > deadline {
+            break;
+        }
+        thread::sleep(Duration::from_millis(250));
+    }
+
+    for (title, promql) in QUERIES {
+        println!("\n{title}:\n  {promql}");
+        for series in query(promql)? {
+            let labels = series["metric"]
+                .as_object()
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter(|(name, _)| {
+                            !matches!(name.as_str(), "instance" | "job" | "__name__")
+                        })
+                        .map(|(name, value)| {
+                            format!("{name}={}", value.as_str().unwrap_or_default())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|labels| !labels.is_empty())
+                .unwrap_or_else(|| "(one series, no labels)".to_owned());
+            println!(
+                "  {:<36} {}",
+                labels,
+                series["value"][1].as_str().unwrap_or("?")
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    if scraped <= 0.0 {
+        bail!("Prometheus did not scrape a non-zero addsvc_integers_summed_total within 60 s");
+    }
+    println!("\nPrometheus scraped addsvc: addsvc_integers_summed_total = {scraped}");
+    Ok(())
+}
+
+fn first_value(result: &[Value]) -> Option<f64> {
+    result.first()?["value"][1].as_str()?.parse().ok()
+}
+
+/// Lints the exposition with `promtool check metrics`, when promtool is installed.
+fn promtool_check(addsvc: &Service) -> Result<()> {
+    let Some(promtool) = which("promtool") else {
+        println!("promtool not found: skipping `promtool check metrics`");
+        return Ok(());
+    };
+    let exposition = addsvc.get("/metrics")?.body;
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    std::io::Write::write_all(
+        &mut child.stdin.take().context("promtool stdin")?,
+        exposition.as_bytes(),
+    )?;
+    let output = child.wait_with_output()?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if !output.status.success() {
+        bail!("promtool check metrics rejects /metrics:\n{said}");
+    }
+    println!(
+        "promtool check metrics: ok{}",
+        if said.trim().is_empty() {
+            String::new()
+        } else {
+            format!("\n{said}")
+        }
+    );
+    Ok(())
+}
+
+/// The path of `program` on PATH, if any.
+fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
