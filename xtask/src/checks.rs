@@ -167,13 +167,6 @@ fn inflight_or_duration(dir: &Path, report: &mut Report) -> Result<()> {
     const GAUGE: &str = "addsvc_in_flight_requests";
     const HISTOGRAM: &str = "addsvc_service_duration_seconds";
     let addsvc = start_addsvc(dir)?;
-    let before = addsvc.get("/metrics")?.body;
-    let gauge = metric_type(&before, GAUGE) == Some("gauge");
-    let histogram = metric_type(&before, HISTOGRAM) == Some("histogram");
-    report.expect(
-        gauge || histogram,
-        format!("/metrics declares {GAUGE} as a gauge or {HISTOGRAM} as a histogram"),
-    );
     let count_of = |exposition: &str| {
         sample_sum(
             exposition,
@@ -182,11 +175,19 @@ fn inflight_or_duration(dir: &Path, report: &mut Report) -> Result<()> {
         )
         .unwrap_or(0.0)
     };
+    let before = addsvc.get("/metrics")?.body;
     for _ in 0..3 {
         addsvc.post_json("/sum", r#"{"a":1,"b":2}"#)?;
     }
     addsvc.post_json("/concat", r#"{"a":"x","b":"y"}"#)?;
+    // Read the types after the traffic: a labelled metric is only exported once it has a series.
     let after = addsvc.get("/metrics")?.body;
+    let gauge = metric_type(&after, GAUGE) == Some("gauge");
+    let histogram = metric_type(&after, HISTOGRAM) == Some("histogram");
+    report.expect(
+        gauge || histogram,
+        format!("/metrics declares {GAUGE} as a gauge or {HISTOGRAM} as a histogram"),
+    );
     if gauge {
         let at_rest = sample_sum(&after, GAUGE, &[]);
         // A gauge around every HTTP request counts the scrape that reads it.
