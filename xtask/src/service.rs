@@ -201,8 +201,12 @@ fn collect(
     });
 }
 
-/// Finds `127.0.0.1:PORT` (PORT not 0) in a line of output.
+/// Finds `127.0.0.1:PORT` (PORT not 0) in the line that says where the service listens;
+/// other lines may name other addresses (addsvc logs its dependency's).
 fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
+    if !line.contains("listening") {
+        return None;
+    }
     line.match_indices("127.0.0.1:").find_map(|(start, host)| {
         let rest = &line[start + host.len()..];
         let digits = rest
