@@ -5,7 +5,7 @@
 use std::fmt::Display;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 use crate::series;
@@ -65,6 +65,10 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
         "07-inflight-or-duration" => Some(inflight_or_duration),
         "10-transport-logger" => Some(transport_logger),
         "11-request-id" => Some(request_id),
+        "14-teapot" => Some(teapot),
+        "17-optional-uppercase" => Some(optional_uppercase),
+        "19-new-contract" => Some(new_contract),
+        "19-unit-tests" => Some(unit_tests),
         _ => None,
     }
 }
@@ -313,6 +317,267 @@ fn indent(text: &str) -> String {
         .map(|line| format!("        {line}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// POSTs `body` to `path` and expects `status` with a JSON `{"error": "…"}` body.
+fn expect_error(report: &mut Report, service: &Service, path: &str, body: &str, status: u16) {
+    let what = format!("POST {path} {body} answers {status} with a JSON error");
+    match service.post_json(path, body) {
+        Ok(reply) => {
+            let has_error = reply
+                .json()
+                .is_some_and(|json| json["error"].as_str().is_some_and(|e| !e.is_empty()));
+            report.expect(
+                reply.status == status && has_error,
+                format!("{what} (got {} {})", reply.status, reply.body.trim()),
+            );
+        }
+        Err(error) => report.expect(false, format!("{what} (got no answer: {error:#})")),
+    }
+}
+
+/// 14-teapot: tea + pot is a business error answered 418; everything else as before.
+fn teapot(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc = start_addsvc(dir)?;
+    expect_error(report, &addsvc, "/concat", r#"{"a":"tea","b":"pot"}"#, 418);
+    report.expect_value(
+        &addsvc,
+        "/concat",
+        r#"{"a":"pot","b":"tea"}"#,
+        json!("pottea"),
+    );
+    report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    expect_error(report, &addsvc, "/sum", r#"{"a":0,"b":0}"#, 400);
+    Ok(())
+}
+
+/// 17-optional-uppercase: without a stringsvc URL Concat is plain; with one, uppercased.
+fn optional_uppercase(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc_binary = build_binary(dir, "addsvc")?;
+    let alone = Service::start(&addsvc_binary, &[])?;
+    report.expect_value(
+        &alone,
+        "/concat",
+        r#"{"a":"foo","b":"bar"}"#,
+        json!("foobar"),
+    );
+    report.expect_value(&alone, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    drop(alone);
+
+    let stringsvc = Service::start(&build_binary(dir, "stringsvc")?, &[])?;
+    let wired = Service::start(&addsvc_binary, &["--stringsvc-url", &stringsvc.base_url])?;
+    report.expect_value(
+        &wired,
+        "/concat",
+        r#"{"a":"foo","b":"bar"}"#,
+        json!("FOOBAR"),
+    );
+    Ok(())
+}
+
+/// `cargo test --offline --test api -- <filter>` in `dir`; its success and output.
+fn run_tests(dir: &Path, target: &[&str], filter: &str) -> Result<(bool, String)> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .current_dir(dir)
+        .args(["test", "--offline"])
+        .args(target)
+        .args(["--", filter])
+        .output()
+        .context("could not run cargo test")?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok((output.status.success(), text))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    indent(&all[all.len().saturating_sub(lines)..].join("\n"))
+}
+
+/// The sum of "N passed" over the `test result:` lines of a cargo test run.
+pub fn passed_tests(output: &str) -> u32 {
+    output
+        .lines()
+        .filter_map(|line| line.strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<u32>().ok())
+        .sum()
+}
+
+/// 19-new-contract: the regenerated pact holds an interaction beyond step 19's, with
+/// matchers, and stringsvc passes its verification.
+fn new_contract(dir: &Path, report: &mut Report) -> Result<()> {
+    let (regenerated, output) = run_tests(dir, &["--test", "api"], "contract_consumer")?;
+    report.expect(
+        regenerated,
+        format!(
+            "the consumer test passes and writes the pact\n{}",
+            tail(&output, 15)
+        ),
+    );
+    let pact_path = dir.join("tests/pacts/addsvc-stringsvc.json");
+    let pact: Value = serde_json::from_str(&series::read(&pact_path)?)
+        .with_context(|| format!("{} is not JSON", pact_path.display()))?;
+    let interactions = pact["interactions"].as_array().cloned().unwrap_or_default();
+    let is_step_19s = |interaction: &Value| {
+        interaction["request"]["method"] == "POST"
+            && interaction["request"]["path"] == "/uppercase"
+            && interaction["response"]["status"] == 200
+    };
+    let new: Vec<&Value> = interactions.iter().filter(|i| !is_step_19s(i)).collect();
+    let described: Vec<String> = interactions
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {} -> {}",
+                i["request"]["method"], i["request"]["path"], i["response"]["status"]
+            )
+        })
+        .collect();
+    report.expect(
+        !new.is_empty(),
+        format!(
+            "the pact holds an interaction besides POST /uppercase -> 200 (it holds: {})",
+            described.join("; ")
+        ),
+    );
+    let has_matchers = |interaction: &&Value| {
+        ["request", "response"].iter().any(|part| {
+            interaction[part]["matchingRules"]
+                .as_object()
+                .is_some_and(|rules| !rules.is_empty())
+        })
+    };
+    report.expect(
+        new.iter().any(has_matchers),
+        "the new interaction uses matchers (like!, each_like!, term!…), not only exact values",
+    );
+    let (verified, output) = run_tests(dir, &["--test", "api"], "contract_provider")?;
+    report.expect(
+        verified,
+        format!(
+            "stringsvc passes the verification of the whole pact\n{}",
+            tail(&output, 25)
+        ),
+    );
+    Ok(())
+}
+
+/// A change to one business rule that good unit tests notice.
+struct Mutant {
+    rule: &'static str,
+    original: &'static str,
+    mutated: &'static str,
+}
+
+const SERVICE_MUTANTS: [Mutant; 3] = [
+    Mutant {
+        rule: "Sum refuses an i64 overflow",
+        original: "a.checked_add(b).ok_or(ServiceError::IntegerOverflow)",
+        mutated: "Ok(a.wrapping_add(b))",
+    },
+    Mutant {
+        rule: "Sum refuses two zeroes",
+        original: "if a == 0 && b == 0 {",
+        mutated: "if a == 0 && b == 0 && a != b {",
+    },
+    Mutant {
+        rule: "Concat allows exactly MAX_CONCAT_LEN bytes, no more",
+        original: "if a.len() + b.len() > MAX_CONCAT_LEN {",
+        mutated: "if a.len() + b.len() > MAX_CONCAT_LEN + 1 {",
+    },
+];
+
+/// 19-unit-tests: unit tests of the business rules in src/service.rs exist, pass, and
+/// fail when a rule is broken. The check copies the tree, breaks one rule at a time
+/// (a mutant) and runs the service's unit tests on each copy: a mutant that survives
+/// is a rule no test guards.
+fn unit_tests(dir: &Path, report: &mut Report) -> Result<()> {
+    let copy = std::env::temp_dir().join(format!("workshop-mutants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_tree(dir, &copy)?;
+    let result = check_mutants(&copy, report);
+    let _ = std::fs::remove_dir_all(&copy);
+    result
+}
+
+fn check_mutants(copy: &Path, report: &mut Report) -> Result<()> {
+    const FILTER: &str = "service::";
+    let (passed, output) = run_tests(copy, &["--lib"], FILTER)?;
+    let count = passed_tests(&output);
+    report.expect(
+        passed && count >= 3,
+        format!(
+            "at least 3 unit tests under src/service.rs ({FILTER}…) pass: {count} passed\n{}",
+            if passed {
+                String::new()
+            } else {
+                tail(&output, 20)
+            }
+        ),
+    );
+    if !passed || count < 3 {
+        return Ok(());
+    }
+    let service_rs = copy.join("src/service.rs");
+    let pristine = series::read(&service_rs)?;
+    for mutant in &SERVICE_MUTANTS {
+        if !pristine.contains(mutant.original) {
+            report.expect(false, format!("mutant for \"{}\": `{}` is no longer in src/service.rs; keep the rule's code as it was and test it", mutant.rule, mutant.original));
+            continue;
+        }
+        std::fs::write(
+            &service_rs,
+            pristine.replacen(mutant.original, mutant.mutated, 1),
+        )?;
+        let (survived, _) = run_tests(copy, &["--lib"], FILTER)?;
+        report.expect(
+            !survived,
+            format!(
+                "breaking \"{}\" (`{}` -> `{}`) makes a unit test fail",
+                mutant.rule, mutant.original, mutant.mutated
+            ),
+        );
+    }
+    std::fs::write(&service_rs, pristine)?;
+    Ok(())
+}
+
+/// Copies what a build of the workspace needs: the attendee's working files as they are.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in [
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo",
+        "src",
+        "tests",
+        "xtask/Cargo.toml",
+        "xtask/src",
+    ] {
+        let source = from.join(entry);
+        if source.exists() {
+            copy_recursively(&source, &to.join(entry))?;
+        }
+    }
+    Ok(())
+}
+
+fn copy_recursively(from: &Path, to: &Path) -> Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from, to).with_context(|| format!("could not copy {}", from.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -71,7 +71,15 @@ impl Service {
     /// Starts `binary --addr 127.0.0.1:0 extra_args…`, so the OS picks a free port, and reads
     /// the address the service reports, whatever the format of its log line.
     pub fn start(binary: &Path, extra_args: &[&str]) -> Result<Service> {
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        // Only the flags given here configure the service, not the caller's shell.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("ADDSVC_") || name.starts_with("STRINGSVC_") {
+                command.env_remove(name.as_ref());
+            }
+        }
+        let mut child = command
             .args(["--addr", "127.0.0.1:0"])
             .args(extra_args)
             .stdin(Stdio::null())

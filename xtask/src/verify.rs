@@ -98,7 +98,8 @@ fn gates(dir: &Path) -> (bool, String) {
         let passed = match output {
             Ok(output) if output.status.success() => {
                 if name == "test" {
-                    timings.push(format!("{} tests passed", passed_tests(&output.stdout)));
+                    let stdout = String::from_utf8_lossy(&output.stdout);
+                    timings.push(format!("{} tests passed", checks::passed_tests(&stdout)));
                 }
                 true
             }
@@ -116,15 +117,6 @@ fn gates(dir: &Path) -> (bool, String) {
         }
     }
     (true, timings.join(", "))
-}
-
-/// The sum of "N passed" over the `test result:` lines of `cargo test`.
-fn passed_tests(stdout: &[u8]) -> u32 {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter_map(|line| line.strip_prefix("test result: ok. "))
-        .filter_map(|rest| rest.split(' ').next()?.parse::<u32>().ok())
-        .sum()
 }
 
 /// The end of a failed command's output: where the reason is.
