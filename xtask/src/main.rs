@@ -75,7 +75,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<bool> {
     let root = repo_root()?;
-    prepare_environment(&root);
+    // Scratch worktrees build in a target dir of their own: cargo judges freshness by
+    // file times, so a scratch build of the same files could pass for the attendee's.
+    let scratch = matches!(
+        cli.command,
+        Cmd::Verify { .. } | Cmd::Bench | Cmd::Branch { .. }
+    );
+    prepare_environment(&root, scratch);
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
@@ -99,12 +105,13 @@ fn repo_root() -> Result<PathBuf> {
         .context("the tool crate has no parent directory")
 }
 
-/// Prepares the environment every cargo the tool starts inherits: builds in scratch worktrees
-/// land in the repository's own target dir, so every step reuses the dependencies compiled once
-/// at setup; and the variables `cargo run` set for this tool are removed, since build scripts
-/// that watch them (ring's watches CARGO_PKG_NAME) would otherwise rebuild on every switch
-/// between the tool's builds and the attendee's.
-fn prepare_environment(root: &Path) {
+/// Prepares the environment every cargo the tool starts inherits: one target dir for all the
+/// builds of a command, so every step of a walk reuses the dependencies compiled once (the
+/// attendee's own `target/`, or `target/workshop/` for scratch worktrees); and without the
+/// variables `cargo run` set for this tool, since build scripts that watch them (ring's watches
+/// CARGO_PKG_NAME) would otherwise rebuild on every switch between the tool's builds and the
+/// attendee's.
+fn prepare_environment(root: &Path, scratch: bool) {
     let set_by_cargo_run = |name: &str| {
         ["CARGO_PKG_", "CARGO_MANIFEST_"]
             .iter()
@@ -126,8 +133,14 @@ fn prepare_environment(root: &Path) {
         for name in stale {
             std::env::remove_var(name);
         }
-        if std::env::var_os("CARGO_TARGET_DIR").is_none() {
-            std::env::set_var("CARGO_TARGET_DIR", root.join("target"));
-        }
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let target = if scratch {
+            target.join("workshop")
+        } else {
+            target
+        };
+        std::env::set_var("CARGO_TARGET_DIR", target);
     }
 }
