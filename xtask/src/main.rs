@@ -60,6 +60,8 @@ enum Cmd {
     },
     /// Maintainers: regenerate patches/ and solutions/ from workshop/series and workshop/solution/*.
     Export,
+    /// Maintainers: move workshop/series onto HEAD and each solution onto its moved step.
+    Rebase,
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Branch { force } => roundtrip::branch(&root, force).map(|()| true),
         Cmd::Export => roundtrip::export(&root).map(|()| true),
+        Cmd::Rebase => roundtrip::rebase(&root).map(|()| true),
     }
 }
 

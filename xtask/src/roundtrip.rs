@@ -134,3 +134,82 @@ fn read_branches(git: &Git) -> Result<Commits> {
     }
     Ok(commits)
 }
+
+/// Moves the series branch onto HEAD, and every solution branch onto its step in the moved
+/// series: what a change to step 00 (or to the tool) on main needs before `export`.
+/// Runs in a scratch worktree, so the attendee's or maintainer's files stay as they are.
+pub fn rebase(root: &Path) -> Result<()> {
+    let git = Git::new(root);
+    let head = git.run(&["rev-parse", "HEAD"])?.trim().to_owned();
+    let step_commit = |name: &str| -> Result<String> {
+        let found = git.run(&[
+            "log",
+            "-1",
+            "--format=%H",
+            &format!("--grep=^{STEP_TRAILER}{name}$"),
+            SERIES_BRANCH,
+        ])?;
+        let found = found.trim();
+        if found.is_empty() {
+            bail!("{SERIES_BRANCH} has no commit with `{STEP_TRAILER}{name}`");
+        }
+        Ok(found.to_owned())
+    };
+    let first_step = git.run(&["rev-list", "--reverse", "--first-parent", SERIES_BRANCH])?;
+    let old_base = first_step
+        .lines()
+        .find(|commit| {
+            git.run(&["log", "-1", "--format=%B", commit])
+                .is_ok_and(|message| series::parse_commit_message(&message, STEP_TRAILER).is_some())
+        })
+        .map(|commit| format!("{commit}^"))
+        .context("the series branch has no step commits")?;
+
+    // Where each solution sits now: its branch, its parent, and the step that parent is.
+    let mut solutions = Vec::new();
+    let refs = git.run(&[
+        "for-each-ref",
+        "--format=%(refname:short)",
+        &format!("refs/heads/{SOLUTION_PREFIX}"),
+    ])?;
+    for branch in refs.lines() {
+        let parent = git
+            .run(&["rev-parse", &format!("{branch}^")])?
+            .trim()
+            .to_owned();
+        let message = git.run(&["log", "-1", "--format=%B", &parent])?;
+        let step =
+            series::parse_commit_message(&message, STEP_TRAILER).map(|(_, name)| name.to_owned());
+        solutions.push((branch.to_owned(), parent, step));
+    }
+
+    let scratch = Scratch::new(root, "rebase")?;
+    let rebase_onto = |onto: &str, upstream: &str, branch: &str| -> Result<()> {
+        if let Err(error) = scratch
+            .git
+            .run(&["rebase", "--quiet", "--onto", onto, upstream, branch])
+        {
+            let _ = scratch.git.run(&["rebase", "--abort"]);
+            bail!(
+                "{error:#}\nThe rebase of {branch} stopped on a conflict and was undone. Do it by hand:\n  \
+                 git switch {branch} && git rebase --onto {onto} {upstream}"
+            );
+        }
+        Ok(())
+    };
+    rebase_onto(&head, &old_base, SERIES_BRANCH)?;
+    for (branch, parent, step) in &solutions {
+        let onto = match step {
+            Some(name) => step_commit(name)?,
+            None => head.clone(),
+        };
+        rebase_onto(&onto, parent, branch)?;
+    }
+    scratch.git.run(&["checkout", "--quiet", "--detach"])?;
+    println!(
+        "{SERIES_BRANCH} and {} solution branch(es) now sit on {}. Next: `cargo workshop export`.",
+        solutions.len(),
+        &head[..12]
+    );
+    Ok(())
+}
