@@ -42,7 +42,17 @@ pub fn run(dir: &Path) -> Result<()> {
     let prometheus = which("prometheus").context(
         "no `prometheus` on PATH: install it (Debian/Ubuntu: apt install prometheus; macOS: brew install prometheus)",
     )?;
-    let addsvc = Service::start(&build_binary(dir, "addsvc")?, &[])?;
+    let addsvc_binary = build_binary(dir, "addsvc")?;
+    // From step 15 on there is a stringsvc, and from step 16 Concat needs it.
+    let stringsvc = match build_binary(dir, "stringsvc") {
+        Ok(binary) => Some(Service::start(&binary, &[])?),
+        Err(_) => None,
+    };
+    let env: Vec<(&str, &str)> = stringsvc
+        .iter()
+        .map(|stringsvc| ("ADDSVC_STRINGSVC_URL", stringsvc.base_url.as_str()))
+        .collect();
+    let addsvc = Service::start_with_env(&addsvc_binary, &[], &env)?;
     let addsvc_addr = addsvc.base_url.trim_start_matches("http://").to_owned();
     println!("addsvc at {addsvc_addr}");
     promtool_check(&addsvc)?;

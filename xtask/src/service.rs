@@ -71,8 +71,18 @@ impl Service {
     /// Starts `binary --addr 127.0.0.1:0 extra_args…`, so the OS picks a free port, and reads
     /// the address the service reports, whatever the format of its log line.
     pub fn start(binary: &Path, extra_args: &[&str]) -> Result<Service> {
+        Self::start_with_env(binary, extra_args, &[])
+    }
+
+    /// Like [`Service::start`], with environment variables set for the service: unlike a
+    /// flag, a variable the service does not know (yet, at an early step) is harmless.
+    pub fn start_with_env(
+        binary: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Service> {
         let mut command = Command::new(binary);
-        // Only the flags given here configure the service, not the caller's shell.
+        // Only what is given here configures the service, not the caller's shell.
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy();
             if name.starts_with("ADDSVC_") || name.starts_with("STRINGSVC_") {
@@ -80,6 +90,7 @@ impl Service {
             }
         }
         let mut child = command
+            .envs(env.iter().copied())
             .args(["--addr", "127.0.0.1:0"])
             .args(extra_args)
             .stdin(Stdio::null())
