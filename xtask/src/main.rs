@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     name = "cargo workshop",
+    bin_name = "cargo workshop",
     about = "Move through the workshop's steps and prove them."
 )]
 struct Cli {
