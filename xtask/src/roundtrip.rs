@@ -74,9 +74,8 @@ pub fn export(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Reads the step commits of the series branch and the solution branches' tips, checking
-/// that every solution sits directly on the step it belongs to.
-fn read_branches(git: &Git) -> Result<Commits> {
+/// The series branch: the commit it starts from and its step commits, in order.
+fn read_series(git: &Git) -> Result<Commits> {
     let history = git.run(&["rev-list", "--reverse", "--first-parent", SERIES_BRANCH])?;
     let mut commits = Commits::default();
     for commit in history.lines() {
@@ -89,39 +88,59 @@ fn read_branches(git: &Git) -> Result<Commits> {
             }
         }
     }
+    if commits.steps.is_empty() {
+        bail!("{SERIES_BRANCH} has no step commits");
+    }
     for (expected, (name, _)) in (1..).zip(&commits.steps) {
         if series::number_of(name) != Some(expected) {
             bail!("{SERIES_BRANCH}: step {name} stands where step {expected:02} belongs");
         }
     }
+    Ok(commits)
+}
 
+/// The solution branches: (branch, tip commit).
+fn solution_branches(git: &Git) -> Result<Vec<(String, String)>> {
     let refs = git.run(&[
         "for-each-ref",
         "--format=%(refname:short) %(objectname)",
         &format!("refs/heads/{SOLUTION_PREFIX}"),
     ])?;
-    for line in refs.lines() {
-        let (branch, tip) = line
-            .split_once(' ')
-            .context("unexpected for-each-ref output")?;
+    refs.lines()
+        .map(|line| {
+            let (branch, tip) = line
+                .split_once(' ')
+                .context("unexpected for-each-ref output")?;
+            Ok((branch.to_owned(), tip.to_owned()))
+        })
+        .collect()
+}
+
+/// The commit a solution branch must sit on: its step's commit, or the base for step 00.
+fn step_commit(commits: &Commits, step: u32) -> Option<&str> {
+    match step {
+        0 => Some(&commits.base),
+        n => commits
+            .steps
+            .get(n as usize - 1)
+            .map(|(_, commit)| commit.as_str()),
+    }
+}
+
+/// Reads the step commits of the series branch and the solution branches' tips, checking
+/// that every solution sits directly on the step it belongs to.
+fn read_branches(git: &Git) -> Result<Commits> {
+    let mut commits = read_series(git)?;
+    for (branch, tip) in solution_branches(git)? {
         let name = branch.trim_start_matches(SOLUTION_PREFIX);
-        let message = git.run(&["log", "-1", "--format=%B", tip])?;
+        let message = git.run(&["log", "-1", "--format=%B", &tip])?;
         if series::parse_commit_message(&message, SOLUTION_TRAILER).map(|(_, n)| n) != Some(name) {
             bail!("the tip of {branch} is not a `{SOLUTION_TRAILER}{name}` commit");
         }
         let step = series::number_of(name).context("solution branch not named NN-slug")?;
-        let expected_parent = match step {
-            0 => &commits.base,
-            n => {
-                &commits
-                    .steps
-                    .get(n as usize - 1)
-                    .with_context(|| {
-                        format!("{branch} belongs to step {n:02}, which the series lacks")
-                    })?
-                    .1
-            }
-        };
+        let expected_parent = step_commit(&commits, step).with_context(|| {
+            format!("{branch} belongs to step {step:02}, which the series lacks")
+        })?;
         let parent = git.run(&["rev-parse", &format!("{tip}^")])?;
         if parent.trim() != expected_parent {
             bail!(
@@ -130,7 +149,7 @@ fn read_branches(git: &Git) -> Result<Commits> {
                 parent.trim()
             );
         }
-        commits.solutions.push((name.to_owned(), tip.to_owned()));
+        commits.solutions.push((name.to_owned(), tip));
     }
     Ok(commits)
 }
@@ -141,46 +160,20 @@ fn read_branches(git: &Git) -> Result<Commits> {
 pub fn rebase(root: &Path) -> Result<()> {
     let git = Git::new(root);
     let head = git.run(&["rev-parse", "HEAD"])?.trim().to_owned();
-    let step_commit = |name: &str| -> Result<String> {
-        let found = git.run(&[
-            "log",
-            "-1",
-            "--format=%H",
-            &format!("--grep=^{STEP_TRAILER}{name}$"),
-            SERIES_BRANCH,
-        ])?;
-        let found = found.trim();
-        if found.is_empty() {
-            bail!("{SERIES_BRANCH} has no commit with `{STEP_TRAILER}{name}`");
-        }
-        Ok(found.to_owned())
-    };
-    let first_step = git.run(&["rev-list", "--reverse", "--first-parent", SERIES_BRANCH])?;
-    let old_base = first_step
-        .lines()
-        .find(|commit| {
-            git.run(&["log", "-1", "--format=%B", commit])
-                .is_ok_and(|message| series::parse_commit_message(&message, STEP_TRAILER).is_some())
-        })
-        .map(|commit| format!("{commit}^"))
-        .context("the series branch has no step commits")?;
+    let old_series = read_series(&git)?;
 
     // Where each solution sits now: its branch, its parent, and the step that parent is.
     let mut solutions = Vec::new();
-    let refs = git.run(&[
-        "for-each-ref",
-        "--format=%(refname:short)",
-        &format!("refs/heads/{SOLUTION_PREFIX}"),
-    ])?;
-    for branch in refs.lines() {
+    for (branch, tip) in solution_branches(&git)? {
         let parent = git
-            .run(&["rev-parse", &format!("{branch}^")])?
+            .run(&["rev-parse", &format!("{tip}^")])?
             .trim()
             .to_owned();
         let message = git.run(&["log", "-1", "--format=%B", &parent])?;
-        let step =
-            series::parse_commit_message(&message, STEP_TRAILER).map(|(_, name)| name.to_owned());
-        solutions.push((branch.to_owned(), parent, step));
+        let step = series::parse_commit_message(&message, STEP_TRAILER)
+            .and_then(|(_, name)| series::number_of(name))
+            .unwrap_or(0);
+        solutions.push((branch, parent, step));
     }
 
     let scratch = Scratch::new(root, "rebase")?;
@@ -197,13 +190,13 @@ pub fn rebase(root: &Path) -> Result<()> {
         }
         Ok(())
     };
-    rebase_onto(&head, &old_base, SERIES_BRANCH)?;
+    rebase_onto(&head, &old_series.base, SERIES_BRANCH)?;
+    let new_series = read_series(&git)?;
     for (branch, parent, step) in &solutions {
-        let onto = match step {
-            Some(name) => step_commit(name)?,
-            None => head.clone(),
-        };
-        rebase_onto(&onto, parent, branch)?;
+        let onto = step_commit(&new_series, *step).with_context(|| {
+            format!("{branch} belongs to step {step:02}, which the series lacks")
+        })?;
+        rebase_onto(onto, parent, branch)?;
     }
     scratch.git.run(&["checkout", "--quiet", "--detach"])?;
     println!(
