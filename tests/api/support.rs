@@ -11,17 +11,17 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-/// A running addsvc process, killed when dropped.
-pub struct Addsvc {
+/// A running service process, killed when dropped.
+pub struct Server {
     child: Child,
     base_url: String,
     client: reqwest::Client,
 }
 
-impl Addsvc {
+impl Server {
     /// Starts addsvc on port 0, so the OS picks a free port, and reads the
     /// address it reports: no two tests can race for the same port.
-    pub async fn start() -> Self {
+    pub async fn addsvc() -> Self {
         // pact_* (dev-dependencies) switch on reqwest's TLS without choosing a crypto
         // provider; without one, building any reqwest client panics.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -42,7 +42,7 @@ impl Addsvc {
                 output.lock().unwrap()
             );
         };
-        Addsvc {
+        Server {
             child,
             base_url: format!("http://{addr}"),
             client: reqwest::Client::builder()
@@ -70,7 +70,7 @@ impl Addsvc {
     }
 }
 
-impl Drop for Addsvc {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
