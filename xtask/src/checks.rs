@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
+use crate::cargo::cargo;
 use crate::series;
 use crate::service::{Service, build_binary};
 
@@ -377,8 +378,7 @@ fn optional_uppercase(dir: &Path, report: &mut Report) -> Result<()> {
 
 /// `cargo test --offline <target…> -- <filter>` in `dir`; its success and output.
 fn run_tests(dir: &Path, target: &[&str], filter: &str) -> Result<(bool, String)> {
-    let output = std::process::Command::new(env!("CARGO"))
-        .current_dir(dir)
+    let output = cargo(dir)
         .args(["test", "--offline"])
         .args(target)
         .args(if filter.is_empty() {

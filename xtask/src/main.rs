@@ -1,6 +1,7 @@
 //! The workshop tool, run as `cargo workshop …` (see .cargo/config.toml).
 
 mod bench;
+mod cargo;
 mod checks;
 mod demo;
 mod git;
@@ -84,7 +85,7 @@ fn run(cli: Cli) -> Result<bool> {
         cli.command,
         Cmd::Verify { .. } | Cmd::Bench | Cmd::Branch { .. }
     );
-    prepare_environment(&root, scratch);
+    cargo::prepare_environment(&root, scratch);
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
@@ -107,44 +108,4 @@ fn repo_root() -> Result<PathBuf> {
         .parent()
         .map(Path::to_path_buf)
         .context("the tool crate has no parent directory")
-}
-
-/// Prepares the environment every cargo the tool starts inherits: one target dir for all the
-/// builds of a command, so every step of a walk reuses the dependencies compiled once (the
-/// attendee's own `target/`, or `target/workshop/` for scratch worktrees); and without the
-/// variables `cargo run` set for this tool, since build scripts that watch them (ring's watches
-/// CARGO_PKG_NAME) would otherwise rebuild on every switch between the tool's builds and the
-/// attendee's.
-fn prepare_environment(root: &Path, scratch: bool) {
-    let set_by_cargo_run = |name: &str| {
-        ["CARGO_PKG_", "CARGO_MANIFEST_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_BIN_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "OUT_DIR",
-            ]
-            .contains(&name)
-    };
-    let stale: Vec<_> = std::env::vars_os()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| set_by_cargo_run(name))
-        .collect();
-    // SAFETY: called before the tool starts any thread.
-    unsafe {
-        for name in stale {
-            std::env::remove_var(name);
-        }
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        let target = if scratch {
-            target.join("workshop")
-        } else {
-            target
-        };
-        std::env::set_var("CARGO_TARGET_DIR", target);
-    }
 }

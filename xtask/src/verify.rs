@@ -3,11 +3,11 @@
 //! after it; the patch files must be exactly what the series regenerates.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use crate::cargo::cargo;
 use crate::checks;
 use crate::demo;
 use crate::git::Git;
@@ -89,10 +89,7 @@ fn gates(dir: &Path) -> (bool, String) {
     let mut timings = Vec::new();
     for (name, args) in GATES {
         let started = Instant::now();
-        let output = Command::new(env!("CARGO"))
-            .current_dir(dir)
-            .args(args)
-            .output();
+        let output = cargo(dir).args(args).output();
         let seconds = started.elapsed().as_secs_f64();
         timings.push(format!("{name} {seconds:.1}"));
         let passed = match output {
