@@ -81,13 +81,7 @@ pub fn request_id(dir: &Path, report: &mut Report) -> Result<()> {
 }
 
 fn is_uuid_v4(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    let lengths_ok = groups.iter().map(|group| group.len()).eq([8, 4, 4, 4, 12]);
-    lengths_ok
-        && groups
-            .iter()
-            .all(|group| group.chars().all(|c| c.is_ascii_hexdigit()))
-        && groups[2].starts_with('4')
+    uuid::Uuid::parse_str(text).is_ok_and(|id| id.get_version_num() == 4)
 }
 
 #[cfg(test)]
@@ -95,9 +89,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uuid_v4_shape() {
+    fn only_version_4_uuids_count() {
         assert!(is_uuid_v4("0b7f1a6e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"));
         assert!(!is_uuid_v4("0b7f1a6e-2c3d-1e5f-8a9b-0c1d2e3f4a5b"));
         assert!(!is_uuid_v4("not-a-uuid"));
+        assert!(!is_uuid_v4(""));
     }
 }
