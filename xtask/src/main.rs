@@ -10,6 +10,7 @@ mod roundtrip;
 mod series;
 mod service;
 mod setup;
+mod tools;
 mod verify;
 mod walk;
 
@@ -46,9 +47,13 @@ enum Cmd {
     },
     /// Prove the committed series: every step, every exercise check, the re-export.
     Verify {
-        /// Skip the metrics demo (it needs `prometheus` on PATH).
+        /// Leave out the metrics demo, even where Prometheus is installed.
         #[arg(long)]
         skip_demo: bool,
+        /// Fail the rows whose programs (prometheus, promtool) are missing, instead of
+        /// skipping them; CI passes it.
+        #[arg(long, conflicts_with = "skip_demo")]
+        require_tools: bool,
     },
     /// The metrics demo: addsvc and a real Prometheus, some traffic, PromQL answers.
     Demo,
@@ -90,7 +95,17 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
         Cmd::Check { exercise } => checks::run(&root, &exercise),
-        Cmd::Verify { skip_demo } => verify::run(&root, !skip_demo).map(|()| true),
+        Cmd::Verify {
+            skip_demo,
+            require_tools,
+        } => verify::run(
+            &root,
+            verify::Options {
+                skip_demo,
+                require_tools,
+            },
+        )
+        .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Branch { force } => roundtrip::branch(&root, force).map(|()| true),

@@ -1,6 +1,10 @@
 //! `cargo workshop verify`: the whole proof, in a scratch worktree. Every step must pass
 //! fmt, clippy and the tests; every exercise check must fail before its solution and pass
 //! after it; the patch files must be exactly what the series regenerates.
+//!
+//! A row that needs a program cargo cannot provide (Prometheus for the demo) declares it;
+//! on a machine without it the row is skipped, naming the program and how to install it,
+//! unless the run requires every tool (`--require-tools`, as CI does): then it fails.
 
 mod gates;
 mod table;
@@ -12,14 +16,23 @@ use anyhow::{Result, bail};
 use crate::checks;
 use crate::demo;
 use crate::series::{self, Exercise};
+use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
 use crate::walk::{self, Commits, Scratch, State};
 use gates::gates;
-use table::Table;
+use table::{Outcome, Table};
 
 /// The step that introduces /metrics; the demo runs there and at the last step.
 const FIRST_METRICS_STEP: u32 = 7;
 
-pub fn run(root: &Path, with_demo: bool) -> Result<()> {
+/// What a run leaves out or insists on.
+pub struct Options {
+    /// Leave the demo rows out even where Prometheus is installed.
+    pub skip_demo: bool,
+    /// A row whose tool is missing fails instead of being skipped.
+    pub require_tools: bool,
+}
+
+pub fn run(root: &Path, options: Options) -> Result<()> {
     let scratch = Scratch::new(root, "verify")?;
     println!(
         "Verifying the committed series in {}",
@@ -29,7 +42,7 @@ pub fn run(root: &Path, with_demo: bool) -> Result<()> {
         table: Table::default(),
         exercises: series::exercises(scratch.dir())?,
         last_step: series::steps(scratch.dir())?.len() as u32,
-        with_demo,
+        options,
     };
     let walked = walk::walk(&scratch, |git, state| {
         match state {
@@ -41,7 +54,7 @@ pub fn run(root: &Path, with_demo: bool) -> Result<()> {
     verify.reexport_row(&scratch, walked);
 
     verify.table.print();
-    if verify.table.failed() > 0 {
+    if verify.table.count(Outcome::Failed) > 0 {
         bail!("verify failed");
     }
     Ok(())
@@ -52,7 +65,7 @@ struct Verify {
     table: Table,
     exercises: Vec<Exercise>,
     last_step: u32,
-    with_demo: bool,
+    options: Options,
 }
 
 impl Verify {
@@ -63,7 +76,7 @@ impl Verify {
         self.table.row(format!("step {name}"), || gates(dir));
         let demo_here = number == FIRST_METRICS_STEP
             || (number == self.last_step && number > FIRST_METRICS_STEP);
-        if self.with_demo && demo_here {
+        if demo_here {
             self.demo_row(dir, number);
         }
         let checked: Vec<String> = self
@@ -78,17 +91,41 @@ impl Verify {
     }
 
     fn demo_row(&mut self, dir: &Path, number: u32) {
+        let item = format!("demo at step {number:02}: Prometheus scrapes");
+        if self.options.skip_demo {
+            self.table
+                .not_run(item, Outcome::Skipped, "left out by --skip-demo".to_owned());
+            return;
+        }
         println!("\n== metrics demo at step {number:02}");
-        self.table.row(
-            format!("demo at step {number:02}: Prometheus scrapes"),
-            || match demo::run(dir) {
-                Ok(()) => (true, "non-zero counter scraped".to_owned()),
-                Err(error) => {
-                    println!("{error:#}");
-                    (false, "FAILED".to_owned())
-                }
-            },
-        );
+        self.row_with_tools(item, &[&PROMETHEUS, &PROMTOOL], || match demo::run(dir) {
+            Ok(()) => (true, "non-zero counter scraped".to_owned()),
+            Err(error) => {
+                println!("{error:#}");
+                (false, "FAILED".to_owned())
+            }
+        });
+    }
+
+    /// A row that runs only where the programs it `needs` are installed.
+    fn row_with_tools(
+        &mut self,
+        item: String,
+        needs: &[&Tool],
+        prove: impl FnOnce() -> (bool, String),
+    ) {
+        let missing = tools::missing(needs);
+        if missing.is_empty() {
+            self.table.row(item, prove);
+            return;
+        }
+        let (outcome, why) = if self.options.require_tools {
+            (Outcome::Failed, "required by --require-tools")
+        } else {
+            (Outcome::Skipped, "skipped")
+        };
+        let detail = format!("{why}: {}", tools::describe_missing(&missing));
+        self.table.not_run(item, outcome, detail);
     }
 
     /// A solution: its check passes, and the solved tree passes the gates too.

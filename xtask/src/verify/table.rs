@@ -2,9 +2,27 @@
 
 use std::time::Instant;
 
+#[derive(Clone, Copy, PartialEq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// Not run: it needs something this machine lacks, or the run was told to leave it out.
+    Skipped,
+}
+
+impl Outcome {
+    fn word(self) -> &'static str {
+        match self {
+            Outcome::Passed => "ok",
+            Outcome::Failed => "FAILED",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
 struct Row {
     item: String,
-    ok: bool,
+    outcome: Outcome,
     seconds: f64,
     detail: String,
 }
@@ -19,49 +37,56 @@ impl Table {
     pub fn row(&mut self, item: impl Into<String>, prove: impl FnOnce() -> (bool, String)) {
         let started = Instant::now();
         let (ok, detail) = prove();
-        self.record(item.into(), ok, started, detail);
+        let outcome = if ok { Outcome::Passed } else { Outcome::Failed };
+        self.record(item.into(), outcome, started, detail);
     }
 
-    fn record(&mut self, item: String, ok: bool, started: Instant, detail: String) {
+    /// A proof not run, with the reason: a skip, or a failure when it was required.
+    pub fn not_run(&mut self, item: impl Into<String>, outcome: Outcome, detail: String) {
+        self.record(item.into(), outcome, Instant::now(), detail);
+    }
+
+    fn record(&mut self, item: String, outcome: Outcome, started: Instant, detail: String) {
         let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "-- {item}: {} ({seconds:.1} s) {detail}",
-            if ok { "ok" } else { "FAILED" }
-        );
+        println!("-- {item}: {} ({seconds:.1} s) {detail}", outcome.word());
         self.rows.push(Row {
             item,
-            ok,
+            outcome,
             seconds,
             detail,
         });
     }
 
-    pub fn failed(&self) -> usize {
-        self.rows.iter().filter(|row| !row.ok).count()
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| row.outcome == outcome)
+            .count()
     }
 
     pub fn print(&self) {
         println!();
         println!(
-            "{:<44} {:<7} {:>8}  detail",
+            "{:<52} {:<7} {:>8}  detail",
             "step / exercise", "result", "seconds"
         );
         for row in &self.rows {
             println!(
-                "{:<44} {:<7} {:>8.1}  {}",
+                "{:<52} {:<7} {:>8.1}  {}",
                 row.item,
-                if row.ok { "ok" } else { "FAILED" },
+                row.outcome.word(),
                 row.seconds,
                 row.detail
             );
         }
         let total: f64 = self.rows.iter().map(|row| row.seconds).sum();
-        println!("{:<44} {:<7} {:>8.1}", "total", "", total);
+        println!("{:<52} {:<7} {:>8.1}", "total", "", total);
         println!();
         println!(
-            "verify: {} passed, {} failed",
-            self.rows.len() - self.failed(),
-            self.failed()
+            "verify: {} passed, {} failed, {} skipped",
+            self.count(Outcome::Passed),
+            self.count(Outcome::Failed),
+            self.count(Outcome::Skipped)
         );
     }
 }
