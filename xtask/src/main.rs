@@ -6,10 +6,13 @@ mod checks;
 mod demo;
 mod git;
 mod goto;
+mod next;
+mod position;
 mod roundtrip;
 mod series;
 mod service;
 mod setup;
+mod status;
 mod tools;
 mod verify;
 mod walk;
@@ -40,6 +43,10 @@ enum Cmd {
         /// Step number, e.g. 03.
         step: u32,
     },
+    /// Which step your tree is at, your edits on top of it, and what comes next.
+    Status,
+    /// Save your edits on a branch work/NN-slug, then put the tree at the next step.
+    Next,
     /// Check your solution of an exercise, e.g. `cargo workshop check 03-mult`.
     Check {
         /// Exercise directory name under exercises/.
@@ -94,6 +101,8 @@ fn run(cli: Cli) -> Result<bool> {
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
+        Cmd::Status => status::run(&root),
+        Cmd::Next => next::run(&root).map(|()| true),
         Cmd::Check { exercise } => checks::run(&root, &exercise),
         Cmd::Verify {
             skip_demo,
