@@ -103,7 +103,7 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
         Cmd::Status => status::run(&root),
         Cmd::Next => next::run(&root).map(|()| true),
-        Cmd::Check { exercise } => checks::run(&root, &exercise),
+        Cmd::Check { exercise } => checks::run(&root, &exercise).map(|verdict| verdict.passed()),
         Cmd::Verify {
             skip_demo,
             require_tools,

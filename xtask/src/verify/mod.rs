@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::checks;
+use crate::checks::{self, Verdict};
 use crate::demo;
 use crate::series::{self, Exercise};
 use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
@@ -85,8 +85,46 @@ impl Verify {
             .filter(|exercise| exercise.step == number && checks::has_check(&exercise.name))
             .map(|exercise| exercise.name.clone())
             .collect();
-        for exercise in checked {
-            self.exercise_row(dir, &exercise, false);
+        for exercise in &checked {
+            self.exercise_row(dir, exercise, false);
+        }
+        if number == self.last_step {
+            self.last_step_rows(dir, number);
+        }
+    }
+
+    /// On the last step every check either runs, when its exercise belongs to that step, or
+    /// says which step it expects without running anything: never a misleading verdict.
+    fn last_step_rows(&mut self, dir: &Path, number: u32) {
+        let checked: Vec<(String, u32)> = self
+            .exercises
+            .iter()
+            .filter(|exercise| checks::has_check(&exercise.name))
+            .map(|exercise| (exercise.name.clone(), exercise.step))
+            .collect();
+        for (exercise, step) in checked {
+            println!("\n== check {exercise} on step {number:02}");
+            if step == number {
+                self.table.row(
+                    format!("check {exercise} on step {number:02}: runs on its own step"),
+                    || match checks::run(dir, &exercise) {
+                        Ok(Verdict::Solved | Verdict::NotSolved) => (true, "ran".to_owned()),
+                        other => (false, format!("did not run: {other:?}")),
+                    },
+                );
+            } else {
+                self.table.row(
+                    format!("check {exercise} on step {number:02}: says it expects step {step:02}"),
+                    || match checks::run(dir, &exercise) {
+                        Ok(Verdict::WrongStep { expected, found })
+                            if expected == step && found == number =>
+                        {
+                            (true, "refused before building".to_owned())
+                        }
+                        other => (false, format!("expected a refusal, got {other:?}")),
+                    },
+                );
+            }
         }
     }
 
@@ -158,7 +196,11 @@ impl Verify {
         };
         println!("\n== {exercise} {state}");
         self.table.row(format!("exercise {exercise} {item}"), || {
-            let held_here = matches!(checks::run(dir, exercise), Ok(passed) if passed == solved);
+            let held_here = match checks::run(dir, exercise) {
+                Ok(Verdict::Solved) => solved,
+                Ok(Verdict::NotSolved) => !solved,
+                _ => false,
+            };
             (held_here, if held_here { held } else { broken }.to_owned())
         });
     }

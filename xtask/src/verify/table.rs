@@ -67,12 +67,12 @@ impl Table {
     pub fn print(&self) {
         println!();
         println!(
-            "{:<52} {:<7} {:>8}  detail",
+            "{:<64} {:<7} {:>8}  detail",
             "step / exercise", "result", "seconds"
         );
         for row in &self.rows {
             println!(
-                "{:<52} {:<7} {:>8.1}  {}",
+                "{:<64} {:<7} {:>8.1}  {}",
                 row.item,
                 row.outcome.word(),
                 row.seconds,
@@ -80,7 +80,7 @@ impl Table {
             );
         }
         let total: f64 = self.rows.iter().map(|row| row.seconds).sum();
-        println!("{:<52} {:<7} {:>8.1}", "total", "", total);
+        println!("{:<64} {:<7} {:>8.1}", "total", "", total);
         println!();
         println!(
             "verify: {} passed, {} failed, {} skipped",
