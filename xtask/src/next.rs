@@ -27,13 +27,15 @@ pub fn run(root: &Path) -> Result<()> {
     let steps = series::steps(root)?;
     let exercises = series::exercises(root)?;
     let position = position::locate(root)?;
-    let Place::Step { number, edits } = &position.place else {
-        bail!(
-            "{} Nothing was changed.",
-            status::cannot_tell(&position.place)
-        );
+    let (number, edits) = match &position.place {
+        Place::Step { number, edits } => (*number, edits),
+        Place::Unknown { nearest, lines } => {
+            bail!(
+                "{} Nothing was changed.",
+                status::cannot_tell(nearest, *lines)
+            )
+        }
     };
-    let number = *number;
     if number as usize == steps.len() {
         println!(
             "At step {number:02}, the last step of the series: there is no next one. Nothing was changed."

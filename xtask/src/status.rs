@@ -18,9 +18,12 @@ pub fn run(root: &Path) -> Result<bool> {
     let steps = series::steps(root)?;
     let exercises = series::exercises(root)?;
     let position = position::locate(root)?;
-    let Place::Step { number, edits } = &position.place else {
-        println!("{}", cannot_tell(&position.place));
-        return Ok(false);
+    let (number, edits) = match &position.place {
+        Place::Step { number, edits } => (number, edits),
+        Place::Unknown { nearest, lines } => {
+            println!("{}", cannot_tell(nearest, *lines));
+            return Ok(false);
+        }
     };
     println!("At {}", series::step_subject(&steps, *number)?);
     if edits.is_empty() {
@@ -36,10 +39,7 @@ pub fn run(root: &Path) -> Result<bool> {
 }
 
 /// Why a tree at no clear step is refused, and the way out.
-pub fn cannot_tell(place: &Place) -> String {
-    let Place::Unknown { nearest, lines } = place else {
-        return String::new();
-    };
+pub fn cannot_tell(nearest: &[u32], lines: u64) -> String {
     let steps: Vec<String> = nearest.iter().map(|n| format!("{n:02}")).collect();
     format!(
         "The working tree is equally near to steps {} ({lines} changed lines from each), so \

@@ -95,7 +95,11 @@ pub fn run(dir: &Path, exercise: &str) -> Result<Verdict> {
             found,
         });
     }
-    let exercise = name;
+    Ok(judge(dir, name, check))
+}
+
+/// Runs `check` on the tree at `dir` and says what it concluded.
+fn judge(dir: &Path, exercise: &str, check: CheckFn) -> Verdict {
     println!("Checking {exercise} in {}", dir.display());
     let mut report = Report::default();
     if let Err(error) = check(dir, &mut report) {
@@ -104,16 +108,13 @@ pub fn run(dir: &Path, exercise: &str) -> Result<Verdict> {
     let failures = report.failures();
     if failures == 0 {
         println!("{exercise}: solved.");
+        Verdict::Solved
     } else {
         println!(
             "{exercise}: not solved yet ({failures} expectation(s) unmet). See exercises/{exercise}/README.md for hints."
         );
-    }
-    Ok(if failures == 0 {
-        Verdict::Solved
-    } else {
         Verdict::NotSolved
-    })
+    }
 }
 
 /// The step the tree is at, when it is one and not the exercise's. A tree that cannot be
