@@ -65,14 +65,20 @@ impl Table {
     }
 
     pub fn print(&self) {
+        let width = self
+            .rows
+            .iter()
+            .map(|row| row.item.len())
+            .max()
+            .unwrap_or(0);
         println!();
         println!(
-            "{:<64} {:<7} {:>8}  detail",
+            "{:<width$} {:<7} {:>8}  detail",
             "step / exercise", "result", "seconds"
         );
         for row in &self.rows {
             println!(
-                "{:<64} {:<7} {:>8.1}  {}",
+                "{:<width$} {:<7} {:>8.1}  {}",
                 row.item,
                 row.outcome.word(),
                 row.seconds,
@@ -80,7 +86,7 @@ impl Table {
             );
         }
         let total: f64 = self.rows.iter().map(|row| row.seconds).sum();
-        println!("{:<64} {:<7} {:>8.1}", "total", "", total);
+        println!("{:<width$} {:<7} {:>8.1}", "total", "", total);
         println!();
         println!(
             "verify: {} passed, {} failed, {} skipped",
