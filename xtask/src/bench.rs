@@ -3,11 +3,11 @@
 //! each patch lands, with the target dir warm from the step before.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use crate::cargo::cargo;
 use crate::walk::{self, Scratch, State};
 
 pub fn run(root: &Path) -> Result<()> {
@@ -18,8 +18,7 @@ pub fn run(root: &Path) -> Result<()> {
             return Ok(());
         };
         let started = Instant::now();
-        let status = Command::new(env!("CARGO"))
-            .current_dir(git.dir())
+        let status = cargo(git.dir())
             .args(["build", "--all-targets", "--offline", "--quiet"])
             .status()?;
         if !status.success() {

@@ -3,7 +3,7 @@
 //! prints the answers of PromQL queries over Prometheus' HTTP API, then stops both.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::service::{Service, build_binary};
+use crate::tools::{self, PROMETHEUS, PROMTOOL};
 
 /// The target the committed config scrapes, replaced by the started addsvc's address.
 const CONFIG_TARGET: &str = "127.0.0.1:8080";
@@ -39,9 +40,9 @@ impl Drop for Running {
 }
 
 pub fn run(dir: &Path) -> Result<()> {
-    let prometheus = which("prometheus").context(
-        "no `prometheus` on PATH: install it (Debian/Ubuntu: apt install prometheus; macOS: brew install prometheus)",
-    )?;
+    let prometheus = PROMETHEUS
+        .path()
+        .with_context(|| tools::describe_missing(&[&PROMETHEUS]))?;
     let addsvc_binary = build_binary(dir, "addsvc")?;
     // From step 15 on there is a stringsvc, and from step 16 Concat needs it.
     let stringsvc = match build_binary(dir, "stringsvc") {
@@ -166,7 +167,7 @@ fn first_value(result: &[Value]) -> Option<f64> {
 
 /// Lints the exposition with `promtool check metrics`, when promtool is installed.
 fn promtool_check(addsvc: &Service) -> Result<()> {
-    let Some(promtool) = which("promtool") else {
+    let Some(promtool) = PROMTOOL.path() else {
         println!("promtool not found: skipping `promtool check metrics`");
         return Ok(());
     };
@@ -199,12 +200,4 @@ fn promtool_check(addsvc: &Service) -> Result<()> {
         }
     );
     Ok(())
-}
-
-/// The path of `program` on PATH, if any.
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
 }

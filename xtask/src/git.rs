@@ -16,11 +16,25 @@ const IDENTITY: [&str; 4] = [
 
 pub struct Git {
     dir: PathBuf,
+    /// An index of the tool's own instead of the repository's (GIT_INDEX_FILE).
+    index: Option<PathBuf>,
 }
 
 impl Git {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Git { dir: dir.into() }
+        Git {
+            dir: dir.into(),
+            index: None,
+        }
+    }
+
+    /// The same repository, staging into `index` instead of the attendee's index: trees and
+    /// commits built there leave their staged files alone.
+    pub fn with_index(&self, index: &ScratchIndex) -> Git {
+        Git {
+            dir: self.dir.clone(),
+            index: Some(index.path.clone()),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -30,6 +44,9 @@ impl Git {
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new("git");
         command.arg("-C").arg(&self.dir).args(IDENTITY).args(args);
+        if let Some(index) = &self.index {
+            command.env("GIT_INDEX_FILE", index);
+        }
         command
     }
 
@@ -84,6 +101,13 @@ impl Git {
         Ok(self.run(&["rev-parse", "HEAD"])?.trim().to_owned())
     }
 
+    /// A commit of `tree` on `parent` with an exact message, made without touching HEAD,
+    /// any index or the working tree.
+    pub fn commit_tree(&self, tree: &str, parent: &str, message: &str) -> Result<String> {
+        let commit = self.run(&["commit-tree", tree, "-p", parent, "-m", message])?;
+        Ok(commit.trim().to_owned())
+    }
+
     /// The diff a patch file carries, with every option that could change its bytes pinned,
     /// so regenerating the series is byte-identical on any machine.
     pub fn series_diff(&self, from: &str, to: &str) -> Result<String> {
@@ -114,5 +138,25 @@ impl Git {
             ":(exclude)patches",
             ":(exclude)solutions",
         ])
+    }
+}
+
+/// An index file in the system's temp dir, removed when dropped.
+pub struct ScratchIndex {
+    path: PathBuf,
+}
+
+impl ScratchIndex {
+    pub fn new(label: &str) -> ScratchIndex {
+        let path =
+            std::env::temp_dir().join(format!("workshop-index-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        ScratchIndex { path }
+    }
+}
+
+impl Drop for ScratchIndex {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::git::Git;
-use crate::series;
+use crate::position;
+use crate::series::{self, Step};
 
 pub fn run(root: &Path, target: u32) -> Result<()> {
     let steps = series::steps(root)?;
@@ -16,28 +17,34 @@ pub fn run(root: &Path, target: u32) -> Result<()> {
         );
     }
     let git = Git::new(root);
-    let conflicted = git.run(&["diff", "--name-only", "--diff-filter=U"])?;
-    if !conflicted.trim().is_empty() {
-        bail!(
-            "these files have unresolved merge conflicts, which git cannot stash:\n{}\n\
-             Resolve them (edit, then `git add`) or discard them, then run goto again. Nothing was changed.",
-            conflicted.trim_end()
-        );
-    }
-
+    refuse_unmerged(&git, "goto")?;
     let paths = series::workshop_paths(root)?;
     let path_args = paths.iter().map(String::as_str).collect::<Vec<_>>();
     save_edits(&git, target, &path_args)?;
+    move_to(&git, &steps, target, &path_args)
+}
 
-    // The baseline is src/ and friends as they stood when patches/ last changed upstream:
-    // commits an attendee made on top of it are kept in history but not built upon.
-    let base = git.run(&["rev-list", "-1", "HEAD", "--", "patches"])?;
-    let base = base.trim();
-    if base.is_empty() {
-        bail!("patches/ has never been committed here, so there is no baseline to start from");
+/// Stops before anything changes when a merge left conflicts: git can neither stash nor
+/// snapshot an unmerged file.
+pub fn refuse_unmerged(git: &Git, command: &str) -> Result<()> {
+    let conflicted = git.run(&["diff", "--name-only", "--diff-filter=U"])?;
+    if !conflicted.trim().is_empty() {
+        bail!(
+            "these files have unresolved merge conflicts:\n{}\n\
+             Resolve them (edit, then `git add`) or discard them, then run {command} again. Nothing was changed.",
+            conflicted.trim_end()
+        );
     }
-    let mut restore = vec!["restore", "--source", base, "--worktree", "--"];
-    let known_paths = known_in(&git, base, &path_args)?;
+    Ok(())
+}
+
+/// Puts `paths` of the working tree in the state after step `target`: the baseline, then
+/// each patch up to it. Untracked files under `paths` must be gone already (saved), or a
+/// patch that creates one would not apply.
+pub fn move_to(git: &Git, steps: &[Step], target: u32, paths: &[&str]) -> Result<()> {
+    let base = position::baseline(git)?;
+    let mut restore = vec!["restore", "--source", &base, "--worktree", "--"];
+    let known_paths = known_in(git, &base, paths)?;
     restore.extend(known_paths.iter().map(String::as_str));
     git.run(&restore)?;
 
@@ -50,11 +57,7 @@ pub fn run(root: &Path, target: u32) -> Result<()> {
             )
         })?;
     }
-    let subject = match steps.get((target as usize).wrapping_sub(1)) {
-        Some(step) => series::subject(&series::read(&step.path)?).to_owned(),
-        None => "Step 00: the minimal addsvc".to_owned(),
-    };
-    println!("Now at {subject}");
+    println!("Now at {}", series::step_subject(steps, target)?);
     println!("Build and try it: cargo run");
     Ok(())
 }

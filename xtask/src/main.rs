@@ -1,14 +1,19 @@
 //! The workshop tool, run as `cargo workshop …` (see .cargo/config.toml).
 
 mod bench;
+mod cargo;
 mod checks;
 mod demo;
 mod git;
 mod goto;
+mod next;
+mod position;
 mod roundtrip;
 mod series;
 mod service;
 mod setup;
+mod status;
+mod tools;
 mod verify;
 mod walk;
 
@@ -38,6 +43,10 @@ enum Cmd {
         /// Step number, e.g. 03.
         step: u32,
     },
+    /// Which step your tree is at, your edits on top of it, and what comes next.
+    Status,
+    /// Save your edits on a branch work/NN-slug, then put the tree at the next step.
+    Next,
     /// Check your solution of an exercise, e.g. `cargo workshop check 03-mult`.
     Check {
         /// Exercise directory name under exercises/.
@@ -45,9 +54,13 @@ enum Cmd {
     },
     /// Prove the committed series: every step, every exercise check, the re-export.
     Verify {
-        /// Skip the metrics demo (it needs `prometheus` on PATH).
+        /// Leave out the metrics demo, even where Prometheus is installed.
         #[arg(long)]
         skip_demo: bool,
+        /// Fail the rows whose programs (prometheus, promtool) are missing, instead of
+        /// skipping them; CI passes it.
+        #[arg(long, conflicts_with = "skip_demo")]
+        require_tools: bool,
     },
     /// The metrics demo: addsvc and a real Prometheus, some traffic, PromQL answers.
     Demo,
@@ -84,12 +97,24 @@ fn run(cli: Cli) -> Result<bool> {
         cli.command,
         Cmd::Verify { .. } | Cmd::Bench | Cmd::Branch { .. }
     );
-    prepare_environment(&root, scratch);
+    cargo::prepare_environment(&root, scratch);
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
-        Cmd::Check { exercise } => checks::run(&root, &exercise),
-        Cmd::Verify { skip_demo } => verify::run(&root, !skip_demo).map(|()| true),
+        Cmd::Status => status::run(&root),
+        Cmd::Next => next::run(&root).map(|()| true),
+        Cmd::Check { exercise } => checks::run(&root, &exercise).map(|verdict| verdict.passed()),
+        Cmd::Verify {
+            skip_demo,
+            require_tools,
+        } => verify::run(
+            &root,
+            verify::Options {
+                skip_demo,
+                require_tools,
+            },
+        )
+        .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Branch { force } => roundtrip::branch(&root, force).map(|()| true),
@@ -107,44 +132,4 @@ fn repo_root() -> Result<PathBuf> {
         .parent()
         .map(Path::to_path_buf)
         .context("the tool crate has no parent directory")
-}
-
-/// Prepares the environment every cargo the tool starts inherits: one target dir for all the
-/// builds of a command, so every step of a walk reuses the dependencies compiled once (the
-/// attendee's own `target/`, or `target/workshop/` for scratch worktrees); and without the
-/// variables `cargo run` set for this tool, since build scripts that watch them (ring's watches
-/// CARGO_PKG_NAME) would otherwise rebuild on every switch between the tool's builds and the
-/// attendee's.
-fn prepare_environment(root: &Path, scratch: bool) {
-    let set_by_cargo_run = |name: &str| {
-        ["CARGO_PKG_", "CARGO_MANIFEST_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_BIN_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "OUT_DIR",
-            ]
-            .contains(&name)
-    };
-    let stale: Vec<_> = std::env::vars_os()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| set_by_cargo_run(name))
-        .collect();
-    // SAFETY: called before the tool starts any thread.
-    unsafe {
-        for name in stale {
-            std::env::remove_var(name);
-        }
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        let target = if scratch {
-            target.join("workshop")
-        } else {
-            target
-        };
-        std::env::set_var("CARGO_TARGET_DIR", target);
-    }
 }

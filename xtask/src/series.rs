@@ -132,6 +132,17 @@ pub fn header(patch_text: &str) -> &str {
     patch_text[..end].trim_end()
 }
 
+/// The subject of the state after step `number`, e.g. "Step 04: endpoints …".
+pub fn step_subject(steps: &[Step], number: u32) -> Result<String> {
+    match number
+        .checked_sub(1)
+        .and_then(|index| steps.get(index as usize))
+    {
+        Some(step) => Ok(subject(&read(&step.path)?).to_owned()),
+        None => Ok("Step 00: the minimal addsvc".to_owned()),
+    }
+}
+
 /// The first line of a patch's header.
 pub fn subject(patch_text: &str) -> &str {
     header(patch_text).lines().next().unwrap_or_default()

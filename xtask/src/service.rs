@@ -13,10 +13,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use crate::cargo::cargo;
+
 /// `cargo build --bins` in `dir`; returns the path of the binary called `name`.
 pub fn build_binary(dir: &Path, name: &str) -> Result<PathBuf> {
-    let output = Command::new(env!("CARGO"))
-        .current_dir(dir)
+    let output = cargo(dir)
         .args([
             "build",
             "--offline",

@@ -3,10 +3,11 @@
 //! in seconds.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+
+use crate::cargo::cargo;
 
 /// The same packages and flags the attendee and verify use later, so that their builds find
 /// every dependency compiled with the same features (a `--workspace` build would not).
@@ -21,8 +22,7 @@ pub fn run(root: &Path) -> Result<()> {
     let started = Instant::now();
     for args in COMMANDS {
         println!("$ cargo {}", args.join(" "));
-        let status = Command::new(env!("CARGO"))
-            .current_dir(root)
+        let status = cargo(root)
             .args(args)
             .status()
             .with_context(|| format!("could not run cargo {}", args.join(" ")))?;

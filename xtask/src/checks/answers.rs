@@ -1,0 +1,81 @@
+//! Checks judged by what addsvc answers over HTTP: 03-mult, 05-uppercase, 14-teapot and
+//! 17-optional-uppercase.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::report::Report;
+use super::start_addsvc;
+use crate::service::{Service, build_binary};
+
+/// 03-mult: `POST /mult {"a":2.5,"b":4}` → `{"v":10.0}`, and the old routes still work.
+pub fn mult(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc = start_addsvc(dir)?;
+    report.expect_value(&addsvc, "/mult", r#"{"a":2.5,"b":4}"#, json!(10.0));
+    report.expect_value(&addsvc, "/mult", r#"{"a":-3,"b":0.5}"#, json!(-1.5));
+    report.expect_value(&addsvc, "/mult", r#"{"a":7,"b":0}"#, json!(0.0));
+    report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    report.expect_value(&addsvc, "/concat", r#"{"a":"1","b":"2"}"#, json!("12"));
+    Ok(())
+}
+
+/// 05-uppercase: Concat's result comes back uppercased; Sum is untouched.
+pub fn uppercase(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc = start_addsvc(dir)?;
+    report.expect_value(
+        &addsvc,
+        "/concat",
+        r#"{"a":"foo","b":"bar"}"#,
+        json!("FOOBAR"),
+    );
+    report.expect_value(
+        &addsvc,
+        "/concat",
+        r#"{"a":"Rust ","b":"kit"}"#,
+        json!("RUST KIT"),
+    );
+    report.expect_value(&addsvc, "/concat", r#"{"a":"1","b":"2"}"#, json!("12"));
+    report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    Ok(())
+}
+
+/// 14-teapot: tea + pot is a business error answered 418; everything else as before.
+pub fn teapot(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc = start_addsvc(dir)?;
+    report.expect_error(&addsvc, "/concat", r#"{"a":"tea","b":"pot"}"#, 418);
+    report.expect_value(
+        &addsvc,
+        "/concat",
+        r#"{"a":"pot","b":"tea"}"#,
+        json!("pottea"),
+    );
+    report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    report.expect_error(&addsvc, "/sum", r#"{"a":0,"b":0}"#, 400);
+    Ok(())
+}
+
+/// 17-optional-uppercase: without a stringsvc URL Concat is plain; with one, uppercased.
+pub fn optional_uppercase(dir: &Path, report: &mut Report) -> Result<()> {
+    let addsvc_binary = build_binary(dir, "addsvc")?;
+    let alone = Service::start(&addsvc_binary, &[])?;
+    report.expect_value(
+        &alone,
+        "/concat",
+        r#"{"a":"foo","b":"bar"}"#,
+        json!("foobar"),
+    );
+    report.expect_value(&alone, "/sum", r#"{"a":1,"b":2}"#, json!(3));
+    drop(alone);
+
+    let stringsvc = Service::start(&build_binary(dir, "stringsvc")?, &[])?;
+    let wired = Service::start(&addsvc_binary, &["--stringsvc-url", &stringsvc.base_url])?;
+    report.expect_value(
+        &wired,
+        "/concat",
+        r#"{"a":"foo","b":"bar"}"#,
+        json!("FOOBAR"),
+    );
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! Check 19-new-contract, judged by the pact the attendee's consumer test writes.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use super::report::{Report, tail};
+use super::test_run::run_tests;
+use crate::series;
+
+/// 19-new-contract: the regenerated pact holds an interaction beyond step 19's, with
+/// matchers, and stringsvc passes its verification.
+pub fn new_contract(dir: &Path, report: &mut Report) -> Result<()> {
+    let (regenerated, output) = run_tests(dir, &["--test", "api"], "contract_consumer")?;
+    report.expect(
+        regenerated,
+        format!(
+            "the consumer test passes and writes the pact\n{}",
+            tail(&output, 15)
+        ),
+    );
+    let pact_path = dir.join("tests/pacts/addsvc-stringsvc.json");
+    let pact: Value = serde_json::from_str(&series::read(&pact_path)?)
+        .with_context(|| format!("{} is not JSON", pact_path.display()))?;
+    let interactions = pact["interactions"].as_array().cloned().unwrap_or_default();
+    let is_step_19s = |interaction: &Value| {
+        interaction["request"]["method"] == "POST"
+            && interaction["request"]["path"] == "/uppercase"
+            && interaction["response"]["status"] == 200
+    };
+    let new: Vec<&Value> = interactions.iter().filter(|i| !is_step_19s(i)).collect();
+    let described: Vec<String> = interactions
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {} -> {}",
+                i["request"]["method"], i["request"]["path"], i["response"]["status"]
+            )
+        })
+        .collect();
+    report.expect(
+        !new.is_empty(),
+        format!(
+            "the pact holds an interaction besides POST /uppercase -> 200 (it holds: {})",
+            described.join("; ")
+        ),
+    );
+    let has_matchers = |interaction: &&Value| {
+        ["request", "response"].iter().any(|part| {
+            interaction[part]["matchingRules"]
+                .as_object()
+                .is_some_and(|rules| !rules.is_empty())
+        })
+    };
+    report.expect(
+        new.iter().any(has_matchers),
+        "the new interaction uses matchers (like!, each_like!, term!…), not only exact values",
+    );
+    let (verified, output) = run_tests(dir, &["--test", "api"], "contract_provider")?;
+    report.expect(
+        verified,
+        format!(
+            "stringsvc passes the verification of the whole pact\n{}",
+            tail(&output, 25)
+        ),
+    );
+    Ok(())
+}

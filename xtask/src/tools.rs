@@ -1,0 +1,91 @@
+//! External programs that some of the tool's work needs and cargo cannot provide: where
+//! to find them on PATH, and how to install them. Today Prometheus and promtool for the
+//! metrics demo; a browser, actionlint or wrk would be declared here the same way.
+
+use std::path::PathBuf;
+
+pub struct Tool {
+    /// The program's name on PATH.
+    pub program: &'static str,
+    /// How to install it on Debian or Ubuntu.
+    pub debian: &'static str,
+    /// How to install it on macOS.
+    pub macos: &'static str,
+}
+
+pub const PROMETHEUS: Tool = Tool {
+    program: "prometheus",
+    debian: "sudo apt install prometheus",
+    macos: "brew install prometheus",
+};
+
+/// Ships in the same package as Prometheus.
+pub const PROMTOOL: Tool = Tool {
+    program: "promtool",
+    debian: PROMETHEUS.debian,
+    macos: PROMETHEUS.macos,
+};
+
+impl Tool {
+    /// Where the program is on PATH, if it is installed.
+    pub fn path(&self) -> Option<PathBuf> {
+        let path = std::env::var_os("PATH")?;
+        let file = format!("{}{}", self.program, std::env::consts::EXE_SUFFIX);
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(&file))
+            .find(|candidate| candidate.is_file())
+    }
+}
+
+/// The tools of `needed` that are not on PATH.
+pub fn missing<'a>(needed: &'a [&'a Tool]) -> Vec<&'a Tool> {
+    needed
+        .iter()
+        .copied()
+        .filter(|tool| tool.path().is_none())
+        .collect()
+}
+
+/// "no `prometheus`, `promtool` on PATH; install: …", each install command said once.
+pub fn describe_missing(missing: &[&Tool]) -> String {
+    let names: Vec<String> = missing
+        .iter()
+        .map(|tool| format!("`{}`", tool.program))
+        .collect();
+    let mut installs: Vec<String> = Vec::new();
+    for tool in missing {
+        let install = format!("Debian/Ubuntu `{}`, macOS `{}`", tool.debian, tool.macos);
+        if !installs.contains(&install) {
+            installs.push(install);
+        }
+    }
+    format!(
+        "no {} on PATH; install: {}",
+        names.join(", "),
+        installs.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_install_command_is_said_once() {
+        assert_eq!(
+            describe_missing(&[&PROMETHEUS, &PROMTOOL]),
+            "no `prometheus`, `promtool` on PATH; install: \
+             Debian/Ubuntu `sudo apt install prometheus`, macOS `brew install prometheus`"
+        );
+    }
+
+    #[test]
+    fn a_program_that_is_nowhere_is_missing() {
+        let nowhere = Tool {
+            program: "workshop-no-such-program",
+            debian: "",
+            macos: "",
+        };
+        assert_eq!(missing(&[&nowhere]).len(), 1);
+    }
+}

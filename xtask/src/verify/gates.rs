@@ -1,0 +1,66 @@
+//! The three gates every state of the series passes, as an attendee would run them.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::cargo::cargo;
+use crate::checks;
+
+const GATES: [(&str, &[&str]); 3] = [
+    ("fmt", &["fmt", "--check"]),
+    (
+        "clippy",
+        &[
+            "clippy",
+            "--all-targets",
+            "--offline",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ),
+    ("test", &["test", "--offline"]),
+];
+
+/// Runs fmt, clippy and test in `dir`; returns whether all passed and their seconds.
+pub fn gates(dir: &Path) -> (bool, String) {
+    let mut timings = Vec::new();
+    for (name, args) in GATES {
+        let started = Instant::now();
+        let output = cargo(dir).args(args).output();
+        let seconds = started.elapsed().as_secs_f64();
+        timings.push(format!("{name} {seconds:.1}"));
+        let passed = match output {
+            Ok(output) if output.status.success() => {
+                if name == "test" {
+                    let stdout = String::from_utf8_lossy(&output.stdout);
+                    timings.push(format!("{} tests passed", checks::passed_tests(&stdout)));
+                }
+                true
+            }
+            Ok(output) => {
+                print_tail(&output.stdout, &output.stderr);
+                false
+            }
+            Err(error) => {
+                println!("could not run cargo {name}: {error}");
+                false
+            }
+        };
+        if !passed {
+            return (false, format!("{} FAILED", timings.join(", ")));
+        }
+    }
+    (true, timings.join(", "))
+}
+
+/// The end of a failed command's output: where the reason is.
+fn print_tail(stdout: &[u8], stderr: &[u8]) {
+    for stream in [stdout, stderr] {
+        let text = String::from_utf8_lossy(stream);
+        let lines: Vec<&str> = text.lines().collect();
+        for line in &lines[lines.len().saturating_sub(60)..] {
+            println!("    | {line}");
+        }
+    }
+}

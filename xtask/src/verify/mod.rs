@@ -1,0 +1,234 @@
+//! `cargo workshop verify`: the whole proof, in a scratch worktree. Every step must pass
+//! fmt, clippy and the tests; every exercise check must fail before its solution and pass
+//! after it; the patch files must be exactly what the series regenerates.
+//!
+//! A row that needs a program cargo cannot provide (Prometheus for the demo) declares it;
+//! on a machine without it the row is skipped, naming the program and how to install it,
+//! unless the run requires every tool (`--require-tools`, as CI does): then it fails.
+
+mod gates;
+mod table;
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+
+use crate::checks::{self, Verdict};
+use crate::demo;
+use crate::series::{self, Exercise};
+use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
+use crate::walk::{self, Commits, Scratch, State};
+use gates::gates;
+use table::{Outcome, Table};
+
+/// The step that introduces /metrics; the demo runs there and at the last step.
+const FIRST_METRICS_STEP: u32 = 7;
+
+/// What a run leaves out or insists on.
+pub struct Options {
+    /// Leave the demo rows out even where Prometheus is installed.
+    pub skip_demo: bool,
+    /// A row whose tool is missing fails instead of being skipped.
+    pub require_tools: bool,
+}
+
+pub fn run(root: &Path, options: Options) -> Result<()> {
+    let scratch = Scratch::new(root, "verify")?;
+    println!(
+        "Verifying the committed series in {}",
+        scratch.dir().display()
+    );
+    let mut verify = Verify {
+        table: Table::default(),
+        exercises: series::exercises(scratch.dir())?,
+        last_step: series::steps(scratch.dir())?.len() as u32,
+        options,
+    };
+    let walked = walk::walk(&scratch, |git, state| {
+        match state {
+            State::Step { number, name } => verify.step_rows(git.dir(), number, name),
+            State::Solution { exercise } => verify.solution_rows(git.dir(), exercise),
+        }
+        Ok(())
+    });
+    verify.reexport_row(&scratch, walked);
+
+    verify.table.print();
+    if verify.table.count(Outcome::Failed) > 0 {
+        bail!("verify failed");
+    }
+    Ok(())
+}
+
+/// What verify has proven so far, and what it needs to know about the series.
+struct Verify {
+    table: Table,
+    exercises: Vec<Exercise>,
+    last_step: u32,
+    options: Options,
+}
+
+impl Verify {
+    /// A step: its gates, the demo where metrics are new or final, and its exercises'
+    /// checks, which must fail before their solutions.
+    fn step_rows(&mut self, dir: &Path, number: u32, name: &str) {
+        println!("\n== step {name}");
+        self.table.row(format!("step {name}"), || gates(dir));
+        let demo_here = number == FIRST_METRICS_STEP
+            || (number == self.last_step && number > FIRST_METRICS_STEP);
+        if demo_here {
+            self.demo_row(dir, number);
+        }
+        let checked: Vec<String> = self
+            .exercises
+            .iter()
+            .filter(|exercise| exercise.step == number && checks::has_check(&exercise.name))
+            .map(|exercise| exercise.name.clone())
+            .collect();
+        for exercise in &checked {
+            self.exercise_row(dir, exercise, false);
+        }
+        if number == self.last_step {
+            self.last_step_rows(dir, number);
+        }
+    }
+
+    /// On the last step every check either runs, when its exercise belongs to that step, or
+    /// says which step it expects without running anything: never a misleading verdict.
+    fn last_step_rows(&mut self, dir: &Path, number: u32) {
+        let checked: Vec<(String, u32)> = self
+            .exercises
+            .iter()
+            .filter(|exercise| checks::has_check(&exercise.name))
+            .map(|exercise| (exercise.name.clone(), exercise.step))
+            .collect();
+        for (exercise, step) in checked {
+            println!("\n== check {exercise} on step {number:02}");
+            if step == number {
+                self.table.row(
+                    format!("check {exercise} on step {number:02}: runs on its own step"),
+                    || match checks::run(dir, &exercise) {
+                        Ok(Verdict::Solved | Verdict::NotSolved) => (true, "ran".to_owned()),
+                        other => (false, format!("did not run: {other:?}")),
+                    },
+                );
+            } else {
+                self.table.row(
+                    format!("check {exercise} on step {number:02}: says it expects step {step:02}"),
+                    || match checks::run(dir, &exercise) {
+                        Ok(Verdict::WrongStep { expected, found })
+                            if expected == step && found == number =>
+                        {
+                            (true, "refused before building".to_owned())
+                        }
+                        other => (false, format!("expected a refusal, got {other:?}")),
+                    },
+                );
+            }
+        }
+    }
+
+    fn demo_row(&mut self, dir: &Path, number: u32) {
+        let item = format!("demo at step {number:02}: Prometheus scrapes");
+        if self.options.skip_demo {
+            self.table
+                .not_run(item, Outcome::Skipped, "left out by --skip-demo".to_owned());
+            return;
+        }
+        println!("\n== metrics demo at step {number:02}");
+        self.row_with_tools(item, &[&PROMETHEUS, &PROMTOOL], || match demo::run(dir) {
+            Ok(()) => (true, "non-zero counter scraped".to_owned()),
+            Err(error) => {
+                println!("{error:#}");
+                (false, "FAILED".to_owned())
+            }
+        });
+    }
+
+    /// A row that runs only where the programs it `needs` are installed.
+    fn row_with_tools(
+        &mut self,
+        item: String,
+        needs: &[&Tool],
+        prove: impl FnOnce() -> (bool, String),
+    ) {
+        let missing = tools::missing(needs);
+        if missing.is_empty() {
+            self.table.row(item, prove);
+            return;
+        }
+        let (outcome, why) = if self.options.require_tools {
+            (Outcome::Failed, "required by --require-tools")
+        } else {
+            (Outcome::Skipped, "skipped")
+        };
+        let detail = format!("{why}: {}", tools::describe_missing(&missing));
+        self.table.not_run(item, outcome, detail);
+    }
+
+    /// A solution: its check passes, and the solved tree passes the gates too.
+    fn solution_rows(&mut self, dir: &Path, exercise: &Exercise) {
+        if checks::has_check(&exercise.name) {
+            self.exercise_row(dir, &exercise.name, true);
+        } else {
+            println!("\n== {} with its solution", exercise.name);
+        }
+        self.table
+            .row(format!("solution {}", exercise.name), || gates(dir));
+    }
+
+    /// The check of `exercise` must pass exactly when the tree holds its solution.
+    fn exercise_row(&mut self, dir: &Path, exercise: &str, solved: bool) {
+        let (state, item, held, broken) = if solved {
+            (
+                "with its solution (the check must pass)",
+                "solved",
+                "check passes",
+                "check FAILED",
+            )
+        } else {
+            (
+                "on the unsolved step (the check must fail)",
+                "unsolved",
+                "check fails, as it must",
+                "check PASSED unsolved",
+            )
+        };
+        println!("\n== {exercise} {state}");
+        self.table.row(format!("exercise {exercise} {item}"), || {
+            let held_here = match checks::run(dir, exercise) {
+                Ok(Verdict::Solved) => solved,
+                Ok(Verdict::NotSolved) => !solved,
+                _ => false,
+            };
+            (held_here, if held_here { held } else { broken }.to_owned())
+        });
+    }
+
+    /// The patch files must be exactly what the walked series renders.
+    fn reexport_row(&mut self, scratch: &Scratch, walked: Result<Commits>) {
+        let rendered = walked.and_then(|commits| walk::render(&scratch.git, &commits));
+        let files = match rendered {
+            Ok(files) => files,
+            Err(error) => {
+                self.table
+                    .row("series applies in order", || (false, format!("{error:#}")));
+                return;
+            }
+        };
+        self.table.row("series re-exports byte-identically", || {
+            let differing: Vec<String> = files
+                .iter()
+                .filter(|(path, text)| {
+                    series::read(&scratch.dir().join(path)).ok().as_deref() != Some(text)
+                })
+                .map(|(path, _)| path.display().to_string())
+                .collect();
+            if differing.is_empty() {
+                (true, format!("{} patch files", files.len()))
+            } else {
+                (false, format!("differs: {}", differing.join(", ")))
+            }
+        });
+    }
+}
