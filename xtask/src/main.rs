@@ -5,6 +5,7 @@ mod checks;
 mod demo;
 mod git;
 mod goto;
+mod load;
 mod roundtrip;
 mod series;
 mod service;
@@ -53,6 +54,15 @@ enum Cmd {
     Demo,
     /// Time the rebuild after each patch (warm target dir).
     Bench,
+    /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
+    Load {
+        /// Seconds of load per target.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Connections wrk keeps open.
+        #[arg(long, default_value_t = 32)]
+        connections: u32,
+    },
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
     Branch {
         /// Replace existing branches.
@@ -92,6 +102,17 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Verify { skip_demo } => verify::run(&root, !skip_demo).map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
+        Cmd::Load {
+            duration,
+            connections,
+        } => load::run(
+            &root,
+            &load::Settings {
+                seconds: duration,
+                connections,
+            },
+        )
+        .map(|()| true),
         Cmd::Branch { force } => roundtrip::branch(&root, force).map(|()| true),
         Cmd::Export => roundtrip::export(&root).map(|()| true),
         Cmd::Rebase => roundtrip::rebase(&root).map(|()| true),

@@ -222,7 +222,7 @@ fn collect(
 
 /// Finds `127.0.0.1:PORT` (PORT not 0) in the line that says where the service listens;
 /// other lines may name other addresses (addsvc logs its dependency's).
-fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
+pub fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
     if !line.contains("listening") {
         return None;
     }
