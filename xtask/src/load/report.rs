@@ -186,48 +186,45 @@ fn print_connections(concat: &Measurement) {
 }
 
 fn read_aloud(measurement: &Measurement, bare: &Measurement) -> String {
-    let rate = thousands(measurement.wrk.requests_per_second.round() as u64);
-    let cpu = measurement
+    let mut cpu = measurement
         .total_cpu_micros_per_request()
         .map(|micros| format!("{micros:.0} µs of CPU per request"))
         .unwrap_or_else(|| "CPU not measured".to_owned());
     if std::ptr::eq(measurement, bare) {
         return format!(
-            "{}: {rate} requests a second, p99 {}, {cpu}: actix-web and serde alone.",
+            "{}: {} requests a second, p99 {}, {cpu}: actix-web and serde alone.",
             measurement.target,
+            thousands(measurement.wrk.requests_per_second.round() as u64),
             milliseconds(measurement.wrk.p99)
         );
     }
-    let share = measurement.wrk.requests_per_second / bare.wrk.requests_per_second;
-    let mut sentence = format!(
-        "{}: {rate} requests a second, {:.0}% of the bare handler's, p99 {:.1} times the bare's, {cpu}",
-        measurement.target,
-        share * 100.0,
-        measurement.wrk.p99.as_secs_f64() / bare.wrk.p99.as_secs_f64(),
-    );
     if measurement.processes.len() > 1 {
-        sentence.push_str(" across both services");
+        cpu.push_str(" across both services");
     }
-    for process in &measurement.processes {
-        sentence.push_str("; ");
-        sentence.push_str(&log_verdict(
+    let mut parts = vec![format!(
+        "{:.0}% of the bare handler's requests a second, p99 {:.1} times the bare's, {cpu}",
+        measurement.wrk.requests_per_second / bare.wrk.requests_per_second * 100.0,
+        measurement.wrk.p99.as_secs_f64() / bare.wrk.p99.as_secs_f64(),
+    )];
+    if let Some(seen) = &measurement.connections_to_stringsvc {
+        let connections = seen.most.established + seen.most.time_wait;
+        parts.push(format!(
+            "{connections} connections to stringsvc carried {} calls, about {} each",
+            thousands(measurement.wrk.requests),
+            thousands(measurement.wrk.requests / connections.max(1) as u64)
+        ));
+    }
+    parts.extend(measurement.processes.iter().map(|process| {
+        log_verdict(
             process.name,
             measurement.low_load_lines_per_request(process),
             measurement.load_lines_per_request(process),
-        ));
-    }
-    if let Some(seen) = &measurement.connections_to_stringsvc {
-        sentence.push_str(&format!(
-            "; {} connections to stringsvc carried {} calls",
-            seen.most.established,
-            thousands(measurement.wrk.requests)
-        ));
-    }
+        )
+    }));
     if measurement.errors() > 0 {
-        sentence.push_str(&format!("; {} requests failed", measurement.errors()));
+        parts.push(format!("{} requests failed", measurement.errors()));
     }
-    sentence.push('.');
-    sentence
+    format!("{}: {}.", measurement.target, parts.join("; "))
 }
 
 /// Whether a service kept every log line under load: lossless logging logs as many lines per
@@ -237,19 +234,16 @@ fn log_verdict(name: &str, low_load: f64, under_load: f64) -> String {
         return format!("{name} logs nothing per request");
     }
     let kept = under_load / low_load;
+    let counts = format!("{under_load:.2} lines per request, {low_load:.2} at low load");
     if (kept - 1.0).abs() <= 0.01 {
-        format!("{name} kept every log line ({under_load:.2} per request)")
+        format!("{name} kept every log line under load ({counts})")
     } else if kept < 1.0 {
         format!(
-            "{name} logged {under_load:.2} lines per request under load against {low_load:.2} \
-             at low load: {:.0}% of its log lines were lost",
+            "{name} lost {:.0}% of its log lines under load ({counts})",
             (1.0 - kept) * 100.0
         )
     } else {
-        format!(
-            "{name} logged more under load ({under_load:.2} lines per request) than at low load \
-             ({low_load:.2})"
-        )
+        format!("{name} logged more under load than at low load ({counts})")
     }
 }
 
@@ -289,7 +283,7 @@ mod tests {
 
     #[test]
     fn lost_log_lines_are_named_and_kept_ones_are_not() {
-        assert!(log_verdict("addsvc", 3.0, 1.2).contains("60% of its log lines were lost"));
+        assert!(log_verdict("addsvc", 3.0, 1.2).contains("lost 60% of its log lines"));
         assert!(log_verdict("addsvc", 3.0, 3.01).contains("kept every log line"));
     }
 }
