@@ -57,10 +57,10 @@ enum Cmd {
     /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
     Load {
         /// Seconds of load per target.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         duration: u64,
         /// Connections wrk keeps open.
-        #[arg(long, default_value_t = 32)]
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
         connections: u32,
     },
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
