@@ -2,13 +2,47 @@
 //! with an environment prepared once for all of them.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
 
 /// `cargo` (the one running this tool) with `dir` as its working directory.
 pub fn cargo(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO"));
     command.current_dir(dir);
     command
+}
+
+/// `cargo build --offline --bins extra_args…` in `dir`, its diagnostics on the terminal;
+/// returns each binary it built as (name, path).
+pub fn build_bins(dir: &Path, extra_args: &[&str]) -> Result<Vec<(String, PathBuf)>> {
+    let output = cargo(dir)
+        .args(["build", "--offline", "--bins"])
+        .args(extra_args)
+        .arg("--message-format=json-render-diagnostics")
+        .stderr(Stdio::inherit())
+        .output()
+        .context("could not run cargo build")?;
+    if !output.status.success() {
+        bail!("the code does not build (cargo build failed, see above)");
+    }
+    let mut built = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let is_bin =
+            message["reason"] == "compiler-artifact" && message["target"]["kind"][0] == "bin";
+        if let (true, Some(name), Some(path)) = (
+            is_bin,
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            built.push((name.to_owned(), PathBuf::from(path)));
+        }
+    }
+    Ok(built)
 }
 
 /// Prepares the environment every cargo the tool starts inherits: one target dir for all the

@@ -6,6 +6,7 @@ mod checks;
 mod demo;
 mod git;
 mod goto;
+mod load;
 mod next;
 mod position;
 mod roundtrip;
@@ -66,6 +67,15 @@ enum Cmd {
     Demo,
     /// Time the rebuild after each patch (warm target dir).
     Bench,
+    /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
+    Load {
+        /// Seconds of load per target.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        duration: u64,
+        /// Connections wrk keeps open.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+        connections: u32,
+    },
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
     Branch {
         /// Replace existing branches.
@@ -117,6 +127,17 @@ fn run(cli: Cli) -> Result<bool> {
         .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
+        Cmd::Load {
+            duration,
+            connections,
+        } => load::run(
+            &root,
+            &load::Settings {
+                seconds: duration,
+                connections,
+            },
+        )
+        .map(|()| true),
         Cmd::Branch { force } => roundtrip::branch(&root, force).map(|()| true),
         Cmd::Export => roundtrip::export(&root).map(|()| true),
         Cmd::Rebase => roundtrip::rebase(&root).map(|()| true),

@@ -13,35 +13,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::cargo::cargo;
+use crate::cargo::build_bins;
 
 /// `cargo build --bins` in `dir`; returns the path of the binary called `name`.
 pub fn build_binary(dir: &Path, name: &str) -> Result<PathBuf> {
-    let output = cargo(dir)
-        .args([
-            "build",
-            "--offline",
-            "--bins",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .context("could not run cargo build")?;
-    if !output.status.success() {
-        bail!("the code does not build yet (cargo build failed, see above)");
-    }
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        let is_named_bin = message["reason"] == "compiler-artifact"
-            && message["target"]["name"] == name
-            && message["target"]["kind"][0] == "bin";
-        if let (true, Some(path)) = (is_named_bin, message["executable"].as_str()) {
-            return Ok(PathBuf::from(path));
-        }
-    }
-    bail!("cargo build produced no binary called {name}")
+    build_bins(dir, &[])?
+        .into_iter()
+        .find(|(built, _)| built == name)
+        .map(|(_, path)| path)
+        .with_context(|| format!("cargo build produced no binary called {name}"))
 }
 
 /// A running service process, stopped when dropped.
@@ -223,7 +203,7 @@ fn collect(
 
 /// Finds `127.0.0.1:PORT` (PORT not 0) in the line that says where the service listens;
 /// other lines may name other addresses (addsvc logs its dependency's).
-fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
+pub fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
     if !line.contains("listening") {
         return None;
     }

@@ -1,0 +1,233 @@
+//! `cargo workshop load`: an instructor demo and a benchmark in one. Builds the attendee's
+//! addsvc (and stringsvc, from step 15) in release, starts them on loopback with their logs in
+//! files, and runs wrk against addsvc and against a bare actix-web handler that answers the
+//! same JSON with no layers at all (xtask/bare-addsvc). The ratios between the two are the
+//! price of the workshop's layers; the log lines per request, at low load and under load,
+//! show whether logging keeps up.
+
+mod build;
+mod process;
+mod procfs;
+mod report;
+mod wrk;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use self::process::LoggedService;
+use self::report::{ConnectionSamples, Measurement, ProcessUse, Results};
+pub use self::wrk::Settings;
+
+const SUM_BODY: &str = r#"{"a":1,"b":2}"#;
+const CONCAT_BODY: &str = r#"{"a":"foo","b":"bar"}"#;
+/// Few enough to be sent one after another, so no log line can be dropped for lack of room.
+const LOW_LOAD_REQUESTS: u64 = 200;
+
+/// One URL under load, and the processes that serve it.
+struct Target<'a> {
+    name: &'static str,
+    server: &'a LoggedService,
+    path: &'static str,
+    body: &'static str,
+    processes: Vec<&'a LoggedService>,
+    /// Where addsvc's calls go, when the target makes them.
+    stringsvc_port: Option<u16>,
+}
+
+pub fn run(root: &Path, settings: &Settings) -> Result<()> {
+    wrk::ensure_installed()?;
+    println!(
+        "Building addsvc, stringsvc and the bare handler in release (minutes the first time)…"
+    );
+    let binaries = build::build_release(root)?;
+    let scratch = std::env::temp_dir().join("workshop-load");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("could not create {}", scratch.display()))?;
+
+    let bare = LoggedService::start("bare-addsvc", &binaries.bare, &[], &scratch)?;
+    let stringsvc = match &binaries.stringsvc {
+        Some(binary) => Some(LoggedService::start("stringsvc", binary, &[], &scratch)?),
+        None => None,
+    };
+    // An environment variable rather than --stringsvc-url: addsvc at step 15 knows no such
+    // flag, and ignores the variable.
+    let stringsvc_url = stringsvc.as_ref().map(|stringsvc| stringsvc.url(""));
+    let env: Vec<(&str, &str)> = stringsvc_url
+        .iter()
+        .map(|url| ("ADDSVC_STRINGSVC_URL", url.as_str()))
+        .collect();
+    let addsvc = LoggedService::start("addsvc", &binaries.addsvc, &env, &scratch)?;
+    println!("Logs in {}", scratch.display());
+
+    let bare_sum = measure(
+        &Target {
+            name: "bare /sum",
+            server: &bare,
+            path: "/sum",
+            body: SUM_BODY,
+            processes: vec![&bare],
+            stringsvc_port: None,
+        },
+        settings,
+        &scratch,
+    )?;
+    let addsvc_sum = measure(
+        &Target {
+            name: "addsvc /sum",
+            server: &addsvc,
+            path: "/sum",
+            body: SUM_BODY,
+            processes: vec![&addsvc],
+            stringsvc_port: None,
+        },
+        settings,
+        &scratch,
+    )?;
+    let addsvc_concat = match &stringsvc {
+        Some(stringsvc) => Some(measure(
+            &Target {
+                name: "addsvc /concat",
+                server: &addsvc,
+                path: "/concat",
+                body: CONCAT_BODY,
+                processes: vec![&addsvc, stringsvc],
+                stringsvc_port: Some(stringsvc.addr.port()),
+            },
+            settings,
+            &scratch,
+        )?),
+        None => {
+            println!(
+                "No stringsvc binary in this tree (it comes with step 15): skipping addsvc /concat."
+            );
+            None
+        }
+    };
+    report::print(
+        &Results {
+            bare_sum,
+            addsvc_sum,
+            addsvc_concat,
+        },
+        settings,
+    );
+    Ok(())
+}
+
+/// Low load first (sequential requests), then wrk; counts what each process logged and
+/// used during each.
+fn measure(target: &Target, settings: &Settings, scratch: &Path) -> Result<Measurement> {
+    println!(
+        "{}: {LOW_LOAD_REQUESTS} sequential requests, then {} s of wrk…",
+        target.name, settings.seconds
+    );
+    let lines_at_start = log_lines_when_quiet(target)?;
+    send_sequentially(target)?;
+    let lines_after_low_load = log_lines_when_quiet(target)?;
+
+    let cpu_before: Vec<Option<f64>> = target
+        .processes
+        .iter()
+        .map(|process| procfs::cpu_seconds(process.pid()))
+        .collect();
+    let url = target.server.url(target.path);
+    let (wrk, connections_to_stringsvc) = match target.stringsvc_port {
+        Some(port) => {
+            let (wrk, samples) =
+                while_sampling_connections(port, || wrk::run(&url, target.body, settings, scratch));
+            (wrk?, samples)
+        }
+        None => (wrk::run(&url, target.body, settings, scratch)?, None),
+    };
+    let lines_after_load = log_lines_when_quiet(target)?;
+
+    let processes = target
+        .processes
+        .iter()
+        .enumerate()
+        .map(|(index, process)| ProcessUse {
+            name: process.name,
+            peak_rss_bytes: procfs::peak_rss_bytes(process.pid()),
+            cpu_seconds: procfs::cpu_seconds(process.pid())
+                .zip(cpu_before[index])
+                .map(|(after, before)| after - before),
+            low_load_lines: lines_after_low_load[index] - lines_at_start[index],
+            load_lines: lines_after_load[index] - lines_after_low_load[index],
+        })
+        .collect();
+    Ok(Measurement {
+        target: target.name,
+        wrk,
+        low_load_requests: LOW_LOAD_REQUESTS,
+        processes,
+        connections_to_stringsvc,
+    })
+}
+
+fn log_lines_when_quiet(target: &Target) -> Result<Vec<u64>> {
+    target
+        .processes
+        .iter()
+        .map(|process| process.log_lines_when_quiet())
+        .collect()
+}
+
+/// One request at a time, each answered before the next: the load at which nothing is lost.
+fn send_sequentially(target: &Target) -> Result<()> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let url = target.server.url(target.path);
+    for _ in 0..LOW_LOAD_REQUESTS {
+        let mut response = agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(target.body)
+            .with_context(|| format!("no HTTP answer from {}", target.name))?;
+        if !response.status().is_success() {
+            let body = response.body_mut().read_to_string().unwrap_or_default();
+            bail!(
+                "{} answered {} to {}: {body}",
+                target.name,
+                response.status(),
+                target.body
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `work` while a thread counts the connections to `port` four times a second.
+fn while_sampling_connections<T>(
+    port: u16,
+    work: impl FnOnce() -> T,
+) -> (T, Option<ConnectionSamples>) {
+    let done = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut seen = ConnectionSamples {
+                most: procfs::Connections::default(),
+                samples: 0,
+            };
+            while !done.load(Ordering::Relaxed) {
+                let now = procfs::connections_to(port)?;
+                seen.most.established = seen.most.established.max(now.established);
+                seen.most.time_wait = seen.most.time_wait.max(now.time_wait);
+                seen.samples += 1;
+                thread::sleep(Duration::from_millis(250));
+            }
+            Some(seen)
+        });
+        let result = work();
+        done.store(true, Ordering::Relaxed);
+        (result, sampler.join().ok().flatten())
+    })
+}
