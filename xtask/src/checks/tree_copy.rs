@@ -14,6 +14,9 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         "tests",
         "xtask/Cargo.toml",
         "xtask/src",
+        // Every workspace member must be there for cargo to load the workspace.
+        "xtask/bare-addsvc/Cargo.toml",
+        "xtask/bare-addsvc/src",
     ] {
         let source = from.join(entry);
         if source.exists() {
