@@ -40,7 +40,7 @@ pub fn verdict(dir: &Path, block: &Block) -> (bool, String) {
     match replay::replay(dir, block) {
         Ok(lines) => {
             let commands = block.commands().count();
-            let mut detail = format!("{commands} commands run, {lines} expected lines seen");
+            let mut detail = format!("commands run: {commands}, expected lines seen: {lines}");
             if let Some(tail) = &block.manual_tail {
                 detail.push_str(&format!("; then by hand: \"{}\"", shorten(tail, 50)));
             }
