@@ -10,6 +10,7 @@ mod load;
 mod next;
 mod position;
 mod roundtrip;
+mod see_it;
 mod series;
 mod service;
 mod setup;
@@ -48,6 +49,12 @@ enum Cmd {
     Status,
     /// Save your edits on a branch work/NN-slug, then put the tree at the next step.
     Next,
+    /// Replay step NN's "See it" block in this tree and compare what it prints; put the tree
+    /// at that step first (`cargo workshop goto NN`).
+    SeeIt {
+        /// Step number, e.g. 08.
+        step: u32,
+    },
     /// Check your solution of an exercise, e.g. `cargo workshop check 03-mult`.
     Check {
         /// Exercise directory name under exercises/.
@@ -113,6 +120,7 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
         Cmd::Status => status::run(&root),
         Cmd::Next => next::run(&root).map(|()| true),
+        Cmd::SeeIt { step } => see_it::run(&root, step),
         Cmd::Check { exercise } => checks::run(&root, &exercise).map(|verdict| verdict.passed()),
         Cmd::Verify {
             skip_demo,

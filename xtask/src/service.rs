@@ -64,12 +64,7 @@ impl Service {
     ) -> Result<Service> {
         let mut command = Command::new(binary);
         // Only what is given here configures the service, not the caller's shell.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("ADDSVC_") || name.starts_with("STRINGSVC_") {
-                command.env_remove(name.as_ref());
-            }
-        }
+        without_service_env(&mut command);
         let mut child = command
             .envs(env.iter().copied())
             .args(["--addr", "127.0.0.1:0"])
@@ -153,6 +148,17 @@ impl Service {
                 return new;
             }
             thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+/// Removes the services' variables (ADDSVC_…, STRINGSVC_…) of the caller's shell from what
+/// `command` inherits.
+pub fn without_service_env(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("ADDSVC_") || name.starts_with("STRINGSVC_") {
+            command.env_remove(name.as_ref());
         }
     }
 }

@@ -1,6 +1,7 @@
 //! External programs that some of the tool's work needs and cargo cannot provide: where
 //! to find them on PATH, and how to install them. Today Prometheus and promtool for the
-//! metrics demo; a browser, actionlint or wrk would be declared here the same way.
+//! metrics demo, curl for the See it blocks; a browser, actionlint or wrk would be
+//! declared here the same way.
 
 use std::path::PathBuf;
 
@@ -24,6 +25,13 @@ pub const PROMTOOL: Tool = Tool {
     program: "promtool",
     debian: PROMETHEUS.debian,
     macos: PROMETHEUS.macos,
+};
+
+/// The See it blocks of the patch messages call the services with curl.
+pub const CURL: Tool = Tool {
+    program: "curl",
+    debian: "sudo apt install curl",
+    macos: "brew install curl",
 };
 
 impl Tool {

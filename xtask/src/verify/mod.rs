@@ -1,10 +1,11 @@
 //! `cargo workshop verify`: the whole proof, in a scratch worktree. Every step must pass
-//! fmt, clippy and the tests; every exercise check must fail before its solution and pass
-//! after it; the patch files must be exactly what the series regenerates.
+//! fmt, clippy and the tests, and show what its See it block says; every exercise check
+//! must fail before its solution and pass after it; the patch files must be exactly what
+//! the series regenerates.
 //!
-//! A row that needs a program cargo cannot provide (Prometheus for the demo) declares it;
-//! on a machine without it the row is skipped, naming the program and how to install it,
-//! unless the run requires every tool (`--require-tools`, as CI does): then it fails.
+//! A row that needs a program cargo cannot provide (Prometheus for the demo, curl for the
+//! See it blocks) declares it; on a machine without it the row is skipped, naming the
+//! program and how to install it, unless the run requires every tool (`--require-tools`, as CI does): then it fails.
 
 mod gates;
 mod table;
@@ -15,6 +16,7 @@ use anyhow::{Result, bail};
 
 use crate::checks::{self, Verdict};
 use crate::demo;
+use crate::see_it;
 use crate::series::{self, Exercise};
 use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
 use crate::walk::{self, Commits, Scratch, State};
@@ -74,6 +76,7 @@ impl Verify {
     fn step_rows(&mut self, dir: &Path, number: u32, name: &str) {
         println!("\n== step {name}");
         self.table.row(format!("step {name}"), || gates(dir));
+        self.see_it_row(dir, number, name);
         let demo_here = number == FIRST_METRICS_STEP
             || (number == self.last_step && number > FIRST_METRICS_STEP);
         if demo_here {
@@ -125,6 +128,23 @@ impl Verify {
                     },
                 );
             }
+        }
+    }
+
+    /// The step's See it block, replayed in its tree; step 00 has no message.
+    fn see_it_row(&mut self, dir: &Path, number: u32, name: &str) {
+        if number == 0 {
+            return;
+        }
+        let item = format!("see it at step {number:02}");
+        match see_it::block_of_step(dir, name) {
+            Ok(None) => {}
+            Ok(Some(block)) => {
+                println!("\n== {item}");
+                let needs = see_it::tools_needed(&block);
+                self.row_with_tools(item, &needs, || see_it::verdict(dir, &block));
+            }
+            Err(error) => self.table.row(item, || (false, format!("{error:#}"))),
         }
     }
 
