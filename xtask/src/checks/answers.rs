@@ -10,12 +10,22 @@ use super::report::Report;
 use super::start_addsvc;
 use crate::service::{Service, build_binary};
 
-/// 03-mult: `POST /mult {"a":2.5,"b":4}` → `{"v":10.0}`, and the old routes still work.
+/// 03-mult: `POST /mult` answers the f64 product, and the old routes still work.
 pub fn mult(dir: &Path, report: &mut Report) -> Result<()> {
     let addsvc = start_addsvc(dir)?;
-    report.expect_value(&addsvc, "/mult", r#"{"a":2.5,"b":4}"#, json!(10.0));
-    report.expect_value(&addsvc, "/mult", r#"{"a":-3,"b":0.5}"#, json!(-1.5));
-    report.expect_value(&addsvc, "/mult", r#"{"a":7,"b":0}"#, json!(0.0));
+    let products = [
+        (r#"{"a":2.5,"b":4}"#, 10.0),
+        // Truncating or rounding to an integer answers -1 or -2.
+        (r#"{"a":-3,"b":0.5}"#, -1.5),
+        (r#"{"a":7,"b":0}"#, 0.0),
+        // Exact in neither f32 nor a few decimals: 0.020000000000000004 in f64.
+        (r#"{"a":0.1,"b":0.2}"#, 0.1 * 0.2),
+        // 4e38 is past f32's largest number; the product is not.
+        (r#"{"a":4e38,"b":0.5}"#, 2e38),
+    ];
+    for (body, product) in products {
+        report.expect_value(&addsvc, "/mult", body, json!(product));
+    }
     report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
     report.expect_value(&addsvc, "/concat", r#"{"a":"1","b":"2"}"#, json!("12"));
     Ok(())
