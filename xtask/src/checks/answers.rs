@@ -31,22 +31,20 @@ pub fn mult(dir: &Path, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// 05-uppercase: Concat's result comes back uppercased; Sum is untouched.
+/// 05-uppercase: Concat's result comes back uppercased, letters beyond ASCII included;
+/// Sum is untouched.
 pub fn uppercase(dir: &Path, report: &mut Report) -> Result<()> {
     let addsvc = start_addsvc(dir)?;
-    report.expect_value(
-        &addsvc,
-        "/concat",
-        r#"{"a":"foo","b":"bar"}"#,
-        json!("FOOBAR"),
-    );
-    report.expect_value(
-        &addsvc,
-        "/concat",
-        r#"{"a":"Rust ","b":"kit"}"#,
-        json!("RUST KIT"),
-    );
-    report.expect_value(&addsvc, "/concat", r#"{"a":"1","b":"2"}"#, json!("12"));
+    let concats = [
+        (r#"{"a":"foo","b":"bar"}"#, "FOOBAR"),
+        (r#"{"a":"Rust ","b":"kit"}"#, "RUST KIT"),
+        // str::to_uppercase: ß becomes SS; ASCII-only uppercasing leaves both as they are.
+        (r#"{"a":"straße","b":" é"}"#, "STRASSE É"),
+        (r#"{"a":"1","b":"2"}"#, "12"),
+    ];
+    for (body, result) in concats {
+        report.expect_value(&addsvc, "/concat", body, json!(result));
+    }
     report.expect_value(&addsvc, "/sum", r#"{"a":1,"b":2}"#, json!(3));
     Ok(())
 }
