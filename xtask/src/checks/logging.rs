@@ -1,4 +1,4 @@
-//! Checks judged by what addsvc logs: 10-transport-logger and 11-request-id. The first starts
+//! Checks judged by what addsvc logs: 10-transport-logger and 11-request-id. Each starts
 //! addsvc once per log format: a line printed past the structured logger (with `eprintln!`,
 //! say) can be made to look like logfmt, but it has no timestamp, and it is not JSON when
 //! addsvc is asked for JSON.
@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::log_fields::{has_field, is_logfmt_record, json_record};
 use super::report::{Report, indent};
-use super::{start, start_addsvc};
+use super::start;
 use crate::service::{Service, build_binary};
 
 /// Bodies the transport cannot decode, each refused before any endpoint runs:
@@ -89,17 +89,17 @@ pub fn transport_logger(dir: &Path, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// 11-request-id: X-Request-ID is taken or made, echoed, and on every line of the request.
+/// The ID the check sends; any value the client picks must come back as is.
+const SENT_ID: &str = "workshop-check-7f3a";
+
+/// 11-request-id: X-Request-ID is taken or made (a new one per request), echoed on every
+/// answer, errors included, and on every line of the request, in logfmt and in JSON.
 pub fn request_id(dir: &Path, report: &mut Report) -> Result<()> {
-    let addsvc = start_addsvc(dir)?;
-    for sent in [Some("workshop-check-7f3a"), None] {
-        let offset = addsvc.output().len();
-        let headers: &[(&str, &str)] = match sent {
-            Some(id) => &[("x-request-id", id)],
-            None => &[],
-        };
-        let reply = addsvc.post_json_with_headers("/sum", r#"{"a":1,"b":2}"#, headers)?;
-        let echoed = reply.header("x-request-id").unwrap_or_default().to_owned();
+    let binary = build_binary(dir, "addsvc")?;
+    let addsvc = start(&binary, &[], &[])?;
+    let mut made = Vec::new();
+    for sent in [Some(SENT_ID), None, None] {
+        let (echoed, output) = sum_with_id(&addsvc, sent)?;
         match sent {
             Some(id) => report.expect(
                 echoed == id,
@@ -112,27 +112,87 @@ pub fn request_id(dir: &Path, report: &mut Report) -> Result<()> {
                 ),
             ),
         }
-        // Wait for the request's lines, then a little longer for stragglers.
-        addsvc.output_after(offset, |new| new.lines().count() >= 2);
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        let output = addsvc.output_after(offset, |_| true);
-        let lines: Vec<&str> = output
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .collect();
+        let lines = non_empty_lines(&output);
         report.expect(
             !lines.is_empty()
                 && !echoed.is_empty()
                 && lines
                     .iter()
-                    .all(|line| has_field(line, "request_id", &echoed)),
+                    .all(|line| is_logfmt_record(line) && has_field(line, "request_id", &echoed)),
             format!(
-                "every log line of the request carries request_id={echoed}; they were:\n{}",
+                "every line of the request is a logfmt line of the logger (ts=… level=…) with \
+                 request_id={echoed}; they were:\n{}",
                 indent(&output)
             ),
         );
+        if sent.is_none() {
+            made.push(echoed);
+        }
     }
+    report.expect(
+        made[0] != made[1],
+        format!(
+            "two requests without X-Request-ID get two different IDs (got {} and {})",
+            made[0], made[1]
+        ),
+    );
+    let refused = [
+        (
+            "an overflowing Sum, refused by the endpoint",
+            r#"{"a":9223372036854775807,"b":1}"#,
+        ),
+        ("a body that cannot be decoded", r#"{"a":1,"#),
+    ];
+    for (number, (what, body)) in refused.into_iter().enumerate() {
+        let id = format!("{SENT_ID}-error-{number}");
+        let reply = addsvc.post_json_with_headers("/sum", body, &[("x-request-id", &id)])?;
+        let echoed = reply.header("x-request-id").unwrap_or_default();
+        report.expect(
+            echoed == id,
+            format!(
+                "{what} (answered {}) echoes X-Request-ID: {id} too (got {echoed:?})",
+                reply.status
+            ),
+        );
+    }
+    drop(addsvc);
+
+    let addsvc = start(&binary, &[], &[("ADDSVC_LOG_FORMAT", "json")])?;
+    let (_, output) = sum_with_id(&addsvc, Some(SENT_ID))?;
+    let lines = non_empty_lines(&output);
+    report.expect(
+        !lines.is_empty()
+            && lines.iter().all(|line| {
+                json_record(line)
+                    .is_some_and(|fields| fields.get("request_id") == Some(&json!(SENT_ID)))
+            }),
+        format!(
+            "with ADDSVC_LOG_FORMAT=json, every line of the request is a JSON line with \
+             \"request_id\":\"{SENT_ID}\"; they were:\n{}",
+            indent(&output)
+        ),
+    );
     Ok(())
+}
+
+/// POSTs a Sum, with `id` as its X-Request-ID when there is one; returns the ID the answer
+/// echoes and what addsvc printed for the request.
+fn sum_with_id(addsvc: &Service, id: Option<&str>) -> Result<(String, String)> {
+    let offset = addsvc.output().len();
+    let headers: Vec<(&str, &str)> = id.map(|id| ("x-request-id", id)).into_iter().collect();
+    let reply = addsvc.post_json_with_headers("/sum", r#"{"a":1,"b":2}"#, &headers)?;
+    let echoed = reply.header("x-request-id").unwrap_or_default().to_owned();
+    // Wait for the request's lines, then a little longer for stragglers.
+    addsvc.output_after(offset, |new| new.lines().count() >= 2);
+    std::thread::sleep(Duration::from_millis(300));
+    Ok((echoed, addsvc.output_after(offset, |_| true)))
+}
+
+fn non_empty_lines(output: &str) -> Vec<&str> {
+    output
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect()
 }
 
 /// POSTs `body` to `path` as `content_type`; the status of the answer.
