@@ -1,12 +1,15 @@
 //! Checks judged by what addsvc answers over HTTP: 03-mult, 05-uppercase, 14-teapot and
-//! 17-optional-uppercase.
+//! 17-optional-uppercase. 14-teapot also reads the service's log line and `/metrics`, where
+//! the layer that answers shows.
 
 use std::path::Path;
 
 use anyhow::Result;
 use serde_json::json;
 
-use super::report::Report;
+use super::log_fields::{has_field, has_key};
+use super::prometheus::sample_sum;
+use super::report::{Report, indent};
 use super::start_addsvc;
 use crate::service::{Service, build_binary};
 
@@ -49,10 +52,50 @@ pub fn uppercase(dir: &Path, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// 14-teapot: tea + pot is a business error answered 418; everything else as before.
+/// 14-teapot: tea + pot is a business error answered 418, returned by the service: its
+/// logging middleware logs the call with the error, and the endpoint counts it as a
+/// success (a broken rule is an answer, not a failure). Everything else as before.
 pub fn teapot(dir: &Path, report: &mut Report) -> Result<()> {
+    const TEAPOT: &str = r#"{"a":"tea","b":"pot"}"#;
     let addsvc = start_addsvc(dir)?;
-    report.expect_error(&addsvc, "/concat", r#"{"a":"tea","b":"pot"}"#, 418);
+    let before = addsvc.get("/metrics")?.body;
+    let offset = addsvc.output().len();
+    report.expect_error(&addsvc, "/concat", TEAPOT, 418);
+
+    // Only the service's logging middleware logs the inputs, and only for calls that
+    // reach the service.
+    let is_service_line = |line: &str| {
+        has_field(line, "a", "tea") && has_field(line, "b", "pot") && has_key(line, "error")
+    };
+    let output = addsvc.output_after(offset, |new| new.lines().any(is_service_line));
+    report.expect(
+        output.lines().any(is_service_line),
+        format!(
+            "the service returns the rule: its logging middleware logs the call (a=tea b=pot) \
+             with error=…; new lines were:\n{}",
+            indent(&output)
+        ),
+    );
+    let after = addsvc.get("/metrics")?.body;
+    let grew = |success: &str| {
+        let count = |exposition: &str| {
+            sample_sum(
+                exposition,
+                "addsvc_request_duration_seconds_count",
+                &[r#"method="concat""#, &format!(r#"success="{success}""#)],
+            )
+            .unwrap_or(0.0)
+        };
+        count(&after) - count(&before)
+    };
+    let (as_success, as_failure) = (grew("true"), grew("false"));
+    report.expect(
+        as_success == 1.0 && as_failure == 0.0,
+        format!(
+            r#"the endpoint answers it, as a success: addsvc_request_duration_seconds_count{{method="concat"}} grows by 1 with success="true" (grew by {as_success}) and not with success="false" (grew by {as_failure})"#
+        ),
+    );
+
     report.expect_value(
         &addsvc,
         "/concat",

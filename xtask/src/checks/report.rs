@@ -37,14 +37,17 @@ impl Report {
         });
     }
 
-    /// POSTs `body` to `path` and expects `status` with a JSON `{"error": "…"}` body.
+    /// POSTs `body` to `path` and expects `status` with the JSON error body every error has
+    /// from step 13 on: `{"error": "…", "code": "…"}`, both non-empty.
     pub fn expect_error(&mut self, service: &Service, path: &str, body: &str, status: u16) {
-        let what = format!("POST {path} {body} answers {status} with a JSON error");
+        let what = format!("POST {path} {body} answers {status} with a JSON error and code");
         self.expect_reply(service, path, body, &what, |reply| {
-            let has_error = reply
-                .json()
-                .is_some_and(|json| json["error"].as_str().is_some_and(|e| !e.is_empty()));
-            reply.status == status && has_error
+            let non_empty = |key: &str| {
+                reply
+                    .json()
+                    .is_some_and(|json| json[key].as_str().is_some_and(|text| !text.is_empty()))
+            };
+            reply.status == status && non_empty("error") && non_empty("code")
         });
     }
 
