@@ -2,6 +2,7 @@
 //! 17-optional-uppercase. 14-teapot also reads the service's log line and `/metrics`, where
 //! the layer that answers shows.
 
+use std::net::TcpListener;
 use std::path::Path;
 
 use anyhow::Result;
@@ -10,8 +11,8 @@ use serde_json::json;
 use super::log_fields::{has_field, has_key};
 use super::prometheus::sample_sum;
 use super::report::{Report, indent};
-use super::start_addsvc;
-use crate::service::{Service, build_binary};
+use super::{start, start_addsvc};
+use crate::service::build_binary;
 
 /// 03-mult: `POST /mult` answers the f64 product, and the old routes still work.
 pub fn mult(dir: &Path, report: &mut Report) -> Result<()> {
@@ -107,26 +108,43 @@ pub fn teapot(dir: &Path, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// 17-optional-uppercase: without a stringsvc URL Concat is plain; with one, uppercased.
+/// 17-optional-uppercase: without a stringsvc URL Concat is plain; with one, from the flag
+/// or from the environment, uppercased, and a configured stringsvc that is down is a 503.
 pub fn optional_uppercase(dir: &Path, report: &mut Report) -> Result<()> {
+    const FOOBAR: &str = r#"{"a":"foo","b":"bar"}"#;
     let addsvc_binary = build_binary(dir, "addsvc")?;
-    let alone = Service::start(&addsvc_binary, &[])?;
-    report.expect_value(
-        &alone,
-        "/concat",
-        r#"{"a":"foo","b":"bar"}"#,
-        json!("foobar"),
-    );
+    let alone = start(&addsvc_binary, &[], &[])?;
+    report.expect_value(&alone, "/concat", FOOBAR, json!("foobar"));
     report.expect_value(&alone, "/sum", r#"{"a":1,"b":2}"#, json!(3));
     drop(alone);
 
-    let stringsvc = Service::start(&build_binary(dir, "stringsvc")?, &[])?;
-    let wired = Service::start(&addsvc_binary, &["--stringsvc-url", &stringsvc.base_url])?;
-    report.expect_value(
-        &wired,
-        "/concat",
-        r#"{"a":"foo","b":"bar"}"#,
-        json!("FOOBAR"),
-    );
+    let stringsvc = start(&build_binary(dir, "stringsvc")?, &[], &[])?;
+    println!("  with --stringsvc-url {}:", stringsvc.base_url);
+    let by_flag = start(
+        &addsvc_binary,
+        &["--stringsvc-url", &stringsvc.base_url],
+        &[],
+    )?;
+    report.expect_value(&by_flag, "/concat", FOOBAR, json!("FOOBAR"));
+    drop(by_flag);
+
+    println!("  with ADDSVC_STRINGSVC_URL={}:", stringsvc.base_url);
+    let by_env = start(
+        &addsvc_binary,
+        &[],
+        &[("ADDSVC_STRINGSVC_URL", &stringsvc.base_url)],
+    )?;
+    report.expect_value(&by_env, "/concat", FOOBAR, json!("FOOBAR"));
+    drop(by_env);
+
+    let down = format!("http://{}", unused_loopback_addr()?);
+    println!("  with --stringsvc-url {down}, where nothing listens:");
+    let stranded = start(&addsvc_binary, &["--stringsvc-url", &down], &[])?;
+    report.expect_error(&stranded, "/concat", FOOBAR, 503);
     Ok(())
+}
+
+/// A loopback address nothing listens on: one the OS just handed out, then released.
+fn unused_loopback_addr() -> Result<std::net::SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
