@@ -8,8 +8,21 @@ use crate::cargo::cargo;
 
 /// `cargo test --offline <target…> -- <filter>` in `dir`; its success and output.
 pub fn run_tests(dir: &Path, target: &[&str], filter: &str) -> Result<(bool, String)> {
+    run_tests_with_env(dir, target, filter, &[])
+}
+
+/// [`run_tests`] with environment variables set for cargo and the tests.
+pub fn run_tests_with_env(
+    dir: &Path,
+    target: &[&str],
+    filter: &str,
+    env: &[(&str, &str)],
+) -> Result<(bool, String)> {
     let mut command = cargo(dir);
-    command.args(["test", "--offline"]).args(target);
+    command
+        .args(["test", "--offline"])
+        .args(target)
+        .envs(env.iter().copied());
     if !filter.is_empty() {
         command.args(["--", filter]);
     }
