@@ -196,12 +196,14 @@ fn collect(
     let sink = Arc::clone(sink);
     thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if let Some(addr) = loopback_addr_in(&line) {
-                let _ = found.send(addr);
-            }
+            // Keep the line before announcing the address: whoever waits for the address
+            // then finds the listening line already in the output, not among its own.
             if let Ok(mut text) = sink.lock() {
                 text.push_str(&line);
                 text.push('\n');
+            }
+            if let Some(addr) = loopback_addr_in(&line) {
+                let _ = found.send(addr);
             }
         }
     });

@@ -1,7 +1,9 @@
 //! Replays the series in a scratch git worktree: each step applied and committed in order,
-//! each solution applied on top of its step, committed, then undone. Verify, the series
-//! branch and the benchmark all walk the series this way; they differ in what they do at
-//! each state.
+//! each solution applied on top of its step, committed, then undone, and each of our wrong
+//! solutions likewise. Verify, the series branch and the benchmark all walk the series this
+//! way; they differ in what they do at each state.
+
+mod wrong_solutions;
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,7 @@ use anyhow::{Context, Result};
 
 use crate::git::Git;
 use crate::series::{self, Exercise, SOLUTION_TRAILER, STEP_TRAILER};
+pub use wrong_solutions::{WrongSolution, wrong_solutions};
 
 /// A detached worktree of HEAD in the system's temp dir, removed when dropped.
 pub struct Scratch {
@@ -53,8 +56,20 @@ impl Drop for Scratch {
 
 /// A state of the series the walk has reached, committed in the scratch worktree.
 pub enum State<'a> {
-    Step { number: u32, name: &'a str },
-    Solution { exercise: &'a Exercise },
+    Step {
+        number: u32,
+        name: &'a str,
+    },
+    Solution {
+        exercise: &'a Exercise,
+    },
+    /// A wrong solution on its exercise's step, once `applied` says it applies; when it does
+    /// not, the tree is the step's.
+    WrongSolution {
+        exercise: &'a Exercise,
+        wrong: &'a WrongSolution,
+        applied: Result<()>,
+    },
 }
 
 /// Commits made by a walk, in the order of the series.
@@ -67,8 +82,10 @@ pub struct Commits {
     pub solutions: Vec<(String, String)>,
 }
 
-/// Walks every step and solution, calling `visit` at each committed state. The walk stops
-/// at the first patch that does not apply; `visit` errors are the visitor's to keep.
+/// Walks every step, solution and wrong solution, calling `visit` at each committed state.
+/// The walk stops at the first step or solution that does not apply; a wrong solution that
+/// does not apply is the visitor's to judge (it is not part of the series). `visit` errors
+/// are the visitor's to keep.
 pub fn walk(
     scratch: &Scratch,
     mut visit: impl FnMut(&Git, State) -> Result<()>,
@@ -77,6 +94,7 @@ pub fn walk(
     let git = &scratch.git;
     let steps = series::steps(&root)?;
     let exercises = series::exercises(&root)?;
+    let wrong_solutions = wrong_solutions(&root, &exercises)?;
     let mut commits = Commits {
         base: git.run(&["rev-parse", "HEAD"])?.trim().to_owned(),
         ..Commits::default()
@@ -103,17 +121,41 @@ pub fn walk(
         visited?;
 
         for exercise in exercises.iter().filter(|exercise| exercise.step == number) {
-            let Some(solution) = &exercise.solution_patch else {
-                continue;
-            };
-            let commit = apply_and_commit(git, solution, SOLUTION_TRAILER, &exercise.name)?;
-            commits.solutions.push((exercise.name.clone(), commit));
-            let visited = visit(git, State::Solution { exercise });
-            reset(git, &step_commit)?;
-            visited?;
+            if let Some(solution) = &exercise.solution_patch {
+                let commit = apply_and_commit(git, solution, SOLUTION_TRAILER, &exercise.name)?;
+                commits.solutions.push((exercise.name.clone(), commit));
+                let visited = visit(git, State::Solution { exercise });
+                reset(git, &step_commit)?;
+                visited?;
+            }
+            let wrong_ones = wrong_solutions
+                .iter()
+                .filter(|wrong| wrong.exercise.as_deref() == Some(exercise.name.as_str()));
+            for wrong in wrong_ones {
+                let applied = apply_wrong_solution(git, wrong);
+                let visited = visit(
+                    git,
+                    State::WrongSolution {
+                        exercise,
+                        wrong,
+                        applied,
+                    },
+                );
+                reset(git, &step_commit)?;
+                visited?;
+            }
         }
     }
     Ok(commits)
+}
+
+/// Applies a wrong solution and commits it with its header as the message; its commit
+/// belongs to no branch and no export.
+fn apply_wrong_solution(git: &Git, wrong: &WrongSolution) -> Result<()> {
+    let text = series::read(&wrong.path)?;
+    git.apply(&wrong.path, false)
+        .with_context(|| format!("{} does not apply", wrong.display()))?;
+    git.commit_all(series::header(&text)).map(drop)
 }
 
 fn reset(git: &Git, commit: &str) -> Result<()> {

@@ -29,7 +29,7 @@ use crate::git::Git;
 use crate::next;
 use crate::position::{self, Place};
 use crate::series::{self, Exercise};
-use crate::service::{Service, build_binary};
+use crate::service::{Service, build_binary, loopback_addr_in};
 use report::Report;
 
 pub use test_run::passed_tests;
@@ -160,5 +160,16 @@ fn refuse_other_step(dir: &Path, exercise: &Exercise, found: u32) -> Result<()> 
 
 /// addsvc built from the tree at `dir`, on a free port.
 fn start_addsvc(dir: &Path) -> Result<Service> {
-    Service::start(&build_binary(dir, "addsvc")?, &[])
+    start(&build_binary(dir, "addsvc")?, &[], &[])
+}
+
+/// Starts `binary` with `args` and `env`, and returns once the line saying where it listens
+/// is in its output, so that the lines a check reads afterwards are its requests' own.
+fn start(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Service> {
+    let service = Service::start_with_env(binary, args, env)?;
+    // The address is reported as soon as it is read, a moment before its line is kept.
+    service.output_after(0, |output| {
+        output.lines().any(|line| loopback_addr_in(line).is_some())
+    });
+    Ok(service)
 }

@@ -1,6 +1,9 @@
 //! Check 19-unit-tests: good unit tests notice when a business rule breaks. The check
 //! copies the tree, breaks one rule at a time (a mutant) and runs the service's unit tests
-//! on each copy: a mutant that survives is a rule no test guards.
+//! on each copy: a mutant that survives is a rule no test guards. The mutants follow what
+//! the exercise calls a good test: each edge from both sides (the limit itself and one
+//! past it, an overflow in both directions, 0 + 0 and a single zero), and the exact error
+//! (a rule that answers another variant is broken too).
 
 use std::path::Path;
 
@@ -18,23 +21,63 @@ struct Mutant {
     mutated: &'static str,
 }
 
-const SERVICE_MUTANTS: [Mutant; 3] = [
+const SERVICE_MUTANTS: [Mutant; 10] = [
     Mutant {
         rule: "Sum refuses an i64 overflow",
-        original: "a.checked_add(b).ok_or(ServiceError::IntegerOverflow)",
+        original: OVERFLOW_RULE,
         mutated: "Ok(a.wrapping_add(b))",
     },
     Mutant {
+        rule: "Sum refuses an overflow below i64::MIN too",
+        original: OVERFLOW_RULE,
+        mutated: "if b < 0 { Ok(a.wrapping_add(b)) } else { a.checked_add(b).ok_or(ServiceError::IntegerOverflow) }",
+    },
+    Mutant {
+        rule: "Sum allows results of exactly i64::MAX and i64::MIN",
+        original: OVERFLOW_RULE,
+        mutated: "a.checked_add(b).filter(|v| *v != i64::MAX && *v != i64::MIN).ok_or(ServiceError::IntegerOverflow)",
+    },
+    Mutant {
+        rule: "an overflow is answered IntegerOverflow",
+        original: OVERFLOW_RULE,
+        mutated: "a.checked_add(b).ok_or(ServiceError::TwoZeroes)",
+    },
+    Mutant {
         rule: "Sum refuses two zeroes",
-        original: "if a == 0 && b == 0 {",
+        original: TWO_ZEROES_RULE,
         mutated: "if a == 0 && b == 0 && a != b {",
     },
     Mutant {
-        rule: "Concat allows exactly MAX_CONCAT_LEN bytes, no more",
-        original: "if a.len() + b.len() > MAX_CONCAT_LEN {",
+        rule: "Sum allows a single zero",
+        original: TWO_ZEROES_RULE,
+        mutated: "if a == 0 || b == 0 {",
+    },
+    Mutant {
+        rule: "two zeroes are answered TwoZeroes",
+        original: "return Err(ServiceError::TwoZeroes);",
+        mutated: "return Err(ServiceError::IntegerOverflow);",
+    },
+    Mutant {
+        rule: "Concat refuses one byte more than MAX_CONCAT_LEN",
+        original: CONCAT_LIMIT_RULE,
         mutated: "if a.len() + b.len() > MAX_CONCAT_LEN + 1 {",
     },
+    Mutant {
+        rule: "Concat allows exactly MAX_CONCAT_LEN bytes",
+        original: CONCAT_LIMIT_RULE,
+        mutated: "if a.len() + b.len() >= MAX_CONCAT_LEN {",
+    },
+    Mutant {
+        rule: "a result too long is answered MaxSizeExceeded",
+        original: "return Err(ServiceError::MaxSizeExceeded);",
+        mutated: "return Err(ServiceError::IntegerOverflow);",
+    },
 ];
+
+/// The code of each rule, as step 19 writes it; the mutants look for it by its text.
+const OVERFLOW_RULE: &str = "a.checked_add(b).ok_or(ServiceError::IntegerOverflow)";
+const TWO_ZEROES_RULE: &str = "if a == 0 && b == 0 {";
+const CONCAT_LIMIT_RULE: &str = "if a.len() + b.len() > MAX_CONCAT_LEN {";
 
 /// The unit tests of src/service.rs, by their module path.
 const FILTER: &str = "service::";
@@ -92,12 +135,24 @@ fn run_mutants(copy: &Path, report: &mut Report) -> Result<()> {
             &service_rs,
             pristine.replacen(mutant.original, mutant.mutated, 1),
         )?;
-        let (survived, _) = run_tests(copy, &["--lib"], FILTER)?;
+        let (survived, output) = run_tests(copy, &["--lib"], FILTER)?;
+        // A mutant that does not build kills nothing: it proves no test.
+        let built = !output.contains("could not compile");
         report.expect(
-            !survived,
+            !survived && built,
             format!(
-                "breaking \"{}\" (`{}` -> `{}`) makes a unit test fail",
-                mutant.rule, mutant.original, mutant.mutated
+                "breaking \"{}\" (`{}` -> `{}`) makes a unit test fail{}",
+                mutant.rule,
+                mutant.original,
+                mutant.mutated,
+                if built {
+                    String::new()
+                } else {
+                    format!(
+                        " (this mutant did not even build: keep the rule's code as it was)\n{}",
+                        tail(&output, 20)
+                    )
+                }
             ),
         );
     }

@@ -37,14 +37,17 @@ impl Report {
         });
     }
 
-    /// POSTs `body` to `path` and expects `status` with a JSON `{"error": "…"}` body.
+    /// POSTs `body` to `path` and expects `status` with the JSON error body every error has
+    /// from step 13 on: `{"error": "…", "code": "…"}`, both non-empty.
     pub fn expect_error(&mut self, service: &Service, path: &str, body: &str, status: u16) {
-        let what = format!("POST {path} {body} answers {status} with a JSON error");
+        let what = format!("POST {path} {body} answers {status} with a JSON error and code");
         self.expect_reply(service, path, body, &what, |reply| {
-            let has_error = reply
-                .json()
-                .is_some_and(|json| json["error"].as_str().is_some_and(|e| !e.is_empty()));
-            reply.status == status && has_error
+            let non_empty = |key: &str| {
+                reply
+                    .json()
+                    .is_some_and(|json| json[key].as_str().is_some_and(|text| !text.is_empty()))
+            };
+            reply.status == status && non_empty("error") && non_empty("code")
         });
     }
 
@@ -67,10 +70,12 @@ impl Report {
     }
 }
 
-/// JSON equality where 10 and 10.0 are the same number.
+/// JSON equality where 10 and 10.0 are the same number. Numbers agree to 12 significant
+/// digits: the same f64 arithmetic, however written, gives the same answer, while f32
+/// arithmetic or a result rounded to a few decimals does not.
 fn same(got: &Value, expected: &Value) -> bool {
     match (got.as_f64(), expected.as_f64()) {
-        (Some(got), Some(expected)) => (got - expected).abs() < 1e-9,
+        (Some(got), Some(expected)) => (got - expected).abs() <= expected.abs() * 1e-12,
         _ => got == expected,
     }
 }
@@ -100,6 +105,10 @@ mod tests {
     fn numbers_are_compared_by_value() {
         assert!(same(&json!(10), &json!(10.0)));
         assert!(!same(&json!(10), &json!(10.5)));
+        assert!(same(&json!(0.0), &json!(-0.0)));
+        assert!(same(&json!(0.1 * 0.2), &json!(0.020000000000000004)));
+        // What f32 arithmetic answers for 0.1 * 0.2.
+        assert!(!same(&json!(0.020000001), &json!(0.1 * 0.2)));
         assert!(same(&json!("12"), &json!("12")));
         assert!(!same(&json!("10"), &json!(10)));
     }

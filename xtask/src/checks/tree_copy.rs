@@ -4,24 +4,19 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// Copies what a build of the workspace needs: the attendee's working files as they are.
+/// What a build of the copy never needs: git's own files and build output.
+const LEFT_OUT: [&str; 2] = [".git", "target"];
+
+/// Copies the attendee's working files as they are, everything but [`LEFT_OUT`]: whatever
+/// the workspace's members are (the tool's crates among them), the copy builds.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    for entry in [
-        "Cargo.toml",
-        "Cargo.lock",
-        ".cargo",
-        "src",
-        "tests",
-        "xtask/Cargo.toml",
-        "xtask/src",
-        // Every workspace member must be there for cargo to load the workspace.
-        "xtask/bare-addsvc/Cargo.toml",
-        "xtask/bare-addsvc/src",
-    ] {
-        let source = from.join(entry);
-        if source.exists() {
-            copy_recursively(&source, &to.join(entry))?;
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if LEFT_OUT.iter().any(|name| entry.file_name() == *name) {
+            continue;
         }
+        copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The three gates every state of the series passes, as an attendee would run them.
+//! The three gates every state of the series passes, as an attendee would run them, and the
+//! first two alone, which our wrong solutions pass too.
 
 use std::path::Path;
 use std::time::Instant;
@@ -24,8 +25,17 @@ const GATES: [(&str, &[&str]); 3] = [
 
 /// Runs fmt, clippy and test in `dir`; returns whether all passed and their seconds.
 pub fn gates(dir: &Path) -> (bool, String) {
+    run(dir, &GATES)
+}
+
+/// Runs fmt and clippy in `dir`: the code is formatted, builds, and no lint rejects it.
+pub fn lint_gates(dir: &Path) -> (bool, String) {
+    run(dir, &GATES[..2])
+}
+
+fn run(dir: &Path, gates: &[(&str, &[&str])]) -> (bool, String) {
     let mut timings = Vec::new();
-    for (name, args) in GATES {
+    for &(name, args) in gates {
         let started = Instant::now();
         let output = cargo(dir).args(args).output();
         let seconds = started.elapsed().as_secs_f64();

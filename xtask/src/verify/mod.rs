@@ -1,11 +1,13 @@
 //! `cargo workshop verify`: the whole proof, in a scratch worktree. Every step must pass
 //! fmt, clippy and the tests, and show what its See it block says; every exercise check
-//! must fail before its solution and pass after it; the patch files must be exactly what
+//! must fail before its solution, pass after it, and fail on each of our wrong solutions;
+//! the patch files must be exactly what
 //! the series regenerates.
 //!
 //! A row that needs a program cargo cannot provide (Prometheus for the demo, curl for the
 //! See it blocks) declares it; on a machine without it the row is skipped, naming the
-//! program and how to install it, unless the run requires every tool (`--require-tools`, as CI does): then it fails.
+//! program and how to install it, unless the run requires every tool (`--require-tools`,
+//! as CI does): then it fails.
 
 mod gates;
 mod table;
@@ -19,8 +21,8 @@ use crate::demo;
 use crate::see_it;
 use crate::series::{self, Exercise};
 use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
-use crate::walk::{self, Commits, Scratch, State};
-use gates::gates;
+use crate::walk::{self, Commits, Scratch, State, WrongSolution};
+use gates::{gates, lint_gates};
 use table::{Outcome, Table};
 
 /// The step that introduces /metrics; the demo runs there and at the last step.
@@ -46,10 +48,16 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
         last_step: series::steps(scratch.dir())?.len() as u32,
         options,
     };
+    verify.stray_wrong_solution_rows(scratch.dir())?;
     let walked = walk::walk(&scratch, |git, state| {
         match state {
             State::Step { number, name } => verify.step_rows(git.dir(), number, name),
             State::Solution { exercise } => verify.solution_rows(git.dir(), exercise),
+            State::WrongSolution {
+                exercise,
+                wrong,
+                applied,
+            } => verify.wrong_solution_row(git.dir(), exercise, wrong, applied),
         }
         Ok(())
     });
@@ -223,6 +231,59 @@ impl Verify {
             };
             (held_here, if held_here { held } else { broken }.to_owned())
         });
+    }
+
+    /// A wrong solution of ours: it applies on its exercise's step and passes fmt and clippy,
+    /// so that only the check can reject it, and the check must.
+    fn wrong_solution_row(
+        &mut self,
+        dir: &Path,
+        exercise: &Exercise,
+        wrong: &WrongSolution,
+        applied: Result<()>,
+    ) {
+        let name = &exercise.name;
+        println!(
+            "\n== {name} with wrong solution {} (the check must fail)",
+            wrong.what
+        );
+        self.table.row(
+            format!("exercise {name} rejects wrong solution {}", wrong.what),
+            || {
+                if let Err(error) = applied {
+                    return (false, format!("{error:#}"));
+                }
+                if !checks::has_check(name) {
+                    return (false, format!("{name} has no check to reject it"));
+                }
+                let (linted, timings) = lint_gates(dir);
+                if !linted {
+                    return (false, format!("{timings}: rejected before the check"));
+                }
+                match checks::run(dir, name) {
+                    Ok(Verdict::NotSolved) => (true, format!("check fails, as it must; {timings}")),
+                    Ok(Verdict::Solved) => (false, "check PASSED a wrong solution".to_owned()),
+                    other => (false, format!("check did not judge it: {other:?}")),
+                }
+            },
+        );
+    }
+
+    /// A file in solutions/wrong/ whose name starts with no exercise's is never applied: say so.
+    fn stray_wrong_solution_rows(&mut self, root: &Path) -> Result<()> {
+        for stray in walk::wrong_solutions(root, &self.exercises)?
+            .iter()
+            .filter(|wrong| wrong.exercise.is_none())
+        {
+            self.table
+                .row(format!("wrong solution {}", stray.display()), || {
+                    (
+                        false,
+                        "names no exercise: call it NN-slug-<what is wrong>.patch".to_owned(),
+                    )
+                });
+        }
+        Ok(())
     }
 
     /// The patch files must be exactly what the walked series renders.
