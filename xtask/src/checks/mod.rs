@@ -108,6 +108,10 @@ fn judge(dir: &Path, exercise: &str, check: CheckFn) -> Verdict {
     let failures = report.failures();
     if failures == 0 {
         println!("{exercise}: solved.");
+        println!(
+            "Move on: `cargo workshop next` keeps your solution on a branch named after the \
+             exercise, then puts the tree at the next step."
+        );
         Verdict::Solved
     } else {
         println!(
