@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use self::process::LoggedService;
 use self::report::{ConnectionSamples, Measurement, ProcessUse, Results};
 pub use self::wrk::Settings;
+use crate::service::http_agent;
 
 const SUM_BODY: &str = r#"{"a":1,"b":2}"#;
 const CONCAT_BODY: &str = r#"{"a":"foo","b":"bar"}"#;
@@ -179,12 +180,7 @@ fn log_lines_when_quiet(target: &Target) -> Result<Vec<u64>> {
 
 /// One request at a time, each answered before the next: the load at which nothing is lost.
 fn send_sequentially(target: &Target) -> Result<()> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
+    let agent = http_agent();
     let url = target.server.url(target.path);
     for _ in 0..LOW_LOAD_REQUESTS {
         let mut response = agent

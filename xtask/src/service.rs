@@ -24,6 +24,17 @@ pub fn build_binary(dir: &Path, name: &str) -> Result<PathBuf> {
         .with_context(|| format!("cargo build produced no binary called {name}"))
 }
 
+/// An HTTP client for the services the tool starts: loopback, so no proxy; an error
+/// status is an answer to judge, not a failure of the call.
+pub fn http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
 /// A running service process, stopped when dropped.
 pub struct Service {
     child: Child,
@@ -78,12 +89,7 @@ impl Service {
         let (found, addr) = mpsc::channel();
         collect(child.stdout.take(), &output, found.clone());
         collect(child.stderr.take(), &output, found);
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .into();
+        let agent = http_agent();
         let mut service = Service {
             child,
             base_url: String::new(),

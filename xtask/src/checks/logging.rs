@@ -12,7 +12,7 @@ use serde_json::json;
 use super::log_fields::{has_field, is_logfmt_record, json_record};
 use super::report::{Report, indent};
 use super::start;
-use crate::service::{Service, build_binary};
+use crate::service::{Service, build_binary, http_agent};
 
 /// Bodies the transport cannot decode, each refused before any endpoint runs:
 /// (what it is, its content type, the body, words of the error the decoder gives).
@@ -197,12 +197,7 @@ fn non_empty_lines(output: &str) -> Vec<&str> {
 
 /// POSTs `body` to `path` as `content_type`; the status of the answer.
 fn post_as(service: &Service, path: &str, content_type: &str, body: &str) -> Result<u16> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
+    let agent = http_agent();
     let response = agent
         .post(format!("{}{path}", service.base_url))
         .header("content-type", content_type)
