@@ -19,23 +19,13 @@ pub fn new_contract(dir: &Path, report: &mut Report) -> Result<()> {
     // The pact is rewritten, not merged into (the repository's .cargo/config.toml says so
     // too, but a shell may say otherwise): a merge would keep an interaction the test no
     // longer has.
-    let (regenerated, output) = run_tests_with_env(
+    expect_tests_pass(
+        report,
         dir,
-        &["--test", "api"],
         "contract_consumer",
         &[("PACT_OVERWRITE", "true"), QUOTABLE_PANICS],
+        "the consumer test passes and writes the pact",
     )?;
-    report.expect(
-        regenerated,
-        format!(
-            "the consumer test passes and writes the pact{}",
-            if regenerated {
-                String::new()
-            } else {
-                format!("\n{}", why_tests_failed(&output))
-            }
-        ),
-    );
     let pact_path = dir.join("tests/pacts/addsvc-stringsvc.json");
     let pact: Value = serde_json::from_str(&series::read(&pact_path)?)
         .with_context(|| format!("{} is not JSON", pact_path.display()))?;
@@ -75,23 +65,31 @@ pub fn new_contract(dir: &Path, report: &mut Report) -> Result<()> {
         new.iter().any(has_matchers),
         "the new interaction uses matchers (like!, each_like!, term!…), not only exact values",
     );
-    let (verified, output) = run_tests_with_env(
+    expect_tests_pass(
+        report,
         dir,
-        &["--test", "api"],
         "contract_provider",
         &[QUOTABLE_PANICS],
-    )?;
-    report.expect(
-        verified,
-        format!(
-            "stringsvc passes the verification of the whole pact{}",
-            if verified {
-                String::new()
-            } else {
-                format!("\n{}", why_tests_failed(&output))
-            }
-        ),
-    );
+        "stringsvc passes the verification of the whole pact",
+    )
+}
+
+/// Runs the api tests matching `filter` and expects them to pass; when they do not, the
+/// expectation quotes why.
+fn expect_tests_pass(
+    report: &mut Report,
+    dir: &Path,
+    filter: &str,
+    env: &[(&str, &str)],
+    what: &str,
+) -> Result<()> {
+    let (passed, output) = run_tests_with_env(dir, &["--test", "api"], filter, env)?;
+    let why = if passed {
+        String::new()
+    } else {
+        format!("\n{}", why_tests_failed(&output))
+    };
+    report.expect(passed, format!("{what}{why}"));
     Ok(())
 }
 
