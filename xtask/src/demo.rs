@@ -4,13 +4,14 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use crate::child::KillOnDrop;
 use crate::service::{Service, build_binary};
 use crate::tools::{self, PROMETHEUS, PROMTOOL};
 
@@ -28,16 +29,6 @@ const QUERIES: [(&str, &str); 3] = [
         "addsvc_characters_concatenated_total",
     ),
 ];
-
-/// Kills and reaps Prometheus when the demo ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 pub fn run(dir: &Path) -> Result<()> {
     let prometheus = PROMETHEUS
@@ -66,7 +57,8 @@ pub fn run(dir: &Path) -> Result<()> {
     std::fs::write(&config, template.replace(CONFIG_TARGET, &addsvc_addr))?;
     let web = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let log = std::fs::File::create(scratch.join("prometheus.log"))?;
-    let _prometheus = Running(
+    // Killed and reaped when the demo ends, however it ends.
+    let _prometheus = KillOnDrop(
         Command::new(&prometheus)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(

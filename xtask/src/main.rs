@@ -3,6 +3,7 @@
 mod bench;
 mod cargo;
 mod checks;
+mod child;
 mod demo;
 mod git;
 mod goto;

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::cargo::build_bins;
+use crate::child::KillOnDrop;
 
 /// `cargo build --bins` in `dir`; returns the path of the binary called `name`.
 pub fn build_binary(dir: &Path, name: &str) -> Result<PathBuf> {
@@ -37,7 +38,8 @@ pub fn http_agent() -> ureq::Agent {
 
 /// A running service process, stopped when dropped.
 pub struct Service {
-    child: Child,
+    /// Held only to stop the process when the service is dropped.
+    _process: KillOnDrop,
     pub base_url: String,
     output: Arc<Mutex<String>>,
     agent: ureq::Agent,
@@ -91,7 +93,7 @@ impl Service {
         collect(child.stderr.take(), &output, found);
         let agent = http_agent();
         let mut service = Service {
-            child,
+            _process: KillOnDrop(child),
             base_url: String::new(),
             output,
             agent,
@@ -166,13 +168,6 @@ pub fn without_service_env(command: &mut Command) {
         if name.starts_with("ADDSVC_") || name.starts_with("STRINGSVC_") {
             command.env_remove(name.as_ref());
         }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

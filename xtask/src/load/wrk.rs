@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use super::process::KillOnDrop;
+use crate::child::KillOnDrop;
 
 pub struct Settings {
     pub seconds: u64,

@@ -21,6 +21,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use super::block::{Action, Block, Kind};
 use super::matching::in_order;
 use crate::cargo::build_bins;
+use crate::child::KillOnDrop;
 use crate::service::{loopback_addr_in, without_service_env};
 
 /// The binary `cargo run` starts when no `--bin` is given.
@@ -186,7 +187,7 @@ fn mismatch(action: &Action, expected: Option<&str>, printed: &[String]) -> Stri
 
 /// A service started as the block's `cargo run` would, stopped when dropped.
 struct Server {
-    child: Child,
+    child: KillOnDrop,
     command: String,
 }
 
@@ -206,7 +207,7 @@ impl Server {
         process.args(args).current_dir(dir);
         let (child, output) = spawn_with_output(process)?;
         let mut server = Server {
-            child,
+            child: KillOnDrop(child),
             command: command.to_owned(),
         };
         let sink = Arc::clone(lines);
@@ -221,7 +222,7 @@ impl Server {
             printed.iter().any(|line| loopback_addr_in(line).is_some())
         };
         while !listening() {
-            let exited = server.child.try_wait()?.is_some();
+            let exited = server.child.0.try_wait()?.is_some();
             if exited || Instant::now() >= deadline {
                 let printed = lines.lock().expect("lines").join("\n    | ");
                 bail!("`{command}` never said it was listening; it printed:\n    | {printed}");
@@ -229,13 +230,6 @@ impl Server {
             thread::sleep(Duration::from_millis(50));
         }
         Ok(server)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
