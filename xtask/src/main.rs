@@ -9,6 +9,7 @@ mod git;
 mod goto;
 mod load;
 mod next;
+mod otlp;
 mod position;
 mod roundtrip;
 mod see_it;

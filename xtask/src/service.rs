@@ -38,8 +38,8 @@ pub fn http_agent() -> ureq::Agent {
 
 /// A running service process, stopped when dropped.
 pub struct Service {
-    /// Held only to stop the process when the service is dropped.
-    _process: KillOnDrop,
+    /// Stopped when the service is dropped, or earlier by `terminate`.
+    process: KillOnDrop,
     pub base_url: String,
     output: Arc<Mutex<String>>,
     agent: ureq::Agent,
@@ -93,7 +93,7 @@ impl Service {
         collect(child.stderr.take(), &output, found);
         let agent = http_agent();
         let mut service = Service {
-            _process: KillOnDrop(child),
+            process: KillOnDrop(child),
             base_url: String::new(),
             output,
             agent,
@@ -160,14 +160,25 @@ impl Service {
     }
 }
 
-/// Removes the services' variables (ADDSVC_…, STRINGSVC_…) of the caller's shell from what
-/// `command` inherits.
+/// Removes the services' variables (ADDSVC_…, STRINGSVC_…, and OpenTelemetry's OTEL_…) of
+/// the caller's shell from what `command` inherits.
 pub fn without_service_env(command: &mut Command) {
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
-        if name.starts_with("ADDSVC_") || name.starts_with("STRINGSVC_") {
+        if ["ADDSVC_", "STRINGSVC_", "OTEL_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
             command.env_remove(name.as_ref());
         }
+    }
+}
+
+impl Service {
+    /// Stops the service as ctrl-c would (SIGTERM), so it shuts down cleanly and flushes what
+    /// it buffers, and waits for it to exit.
+    pub fn terminate(&mut self) -> Result<()> {
+        self.process.terminate(Duration::from_secs(15))
     }
 }
 

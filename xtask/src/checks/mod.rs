@@ -8,7 +8,8 @@
 //! nothing: a "not solved yet" there would mislead.
 //!
 //! This file holds the table of checks and runs one; each family of checks has a file of its
-//! own (`answers`, `metrics`, `logging`, `contract`, `mutants`), next to the readers they share.
+//! own (`answers`, `metrics`, `logging`, `contract`, `mutants`,
+//! `tracing`), next to the readers they share.
 
 mod answers;
 mod contract;
@@ -19,6 +20,7 @@ mod mutants;
 mod prometheus;
 mod report;
 mod test_run;
+mod tracing;
 mod tree_copy;
 
 use std::path::Path;
@@ -48,6 +50,7 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
         "17-optional-uppercase" => Some(answers::optional_uppercase),
         "19-new-contract" => Some(contract::new_contract),
         "19-unit-tests" => Some(mutants::unit_tests),
+        "20-trace-across-services" => Some(tracing::trace_across_services),
         _ => None,
     }
 }
