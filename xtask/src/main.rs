@@ -18,6 +18,7 @@ mod service;
 mod setup;
 mod status;
 mod tools;
+mod traces;
 mod verify;
 mod walk;
 
@@ -74,6 +75,9 @@ enum Cmd {
     },
     /// The metrics demo: addsvc and a real Prometheus, some traffic, PromQL answers.
     Demo,
+    /// The tracing demo (step 20 on): both services export to a local OTLP receiver; each
+    /// trace printed as a waterfall.
+    Traces,
     /// Time the rebuild after each patch (warm target dir).
     Bench,
     /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
@@ -136,6 +140,7 @@ fn run(cli: Cli) -> Result<bool> {
         )
         .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
+        Cmd::Traces => traces::run(&root).map(|_| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Load {
             duration,

@@ -23,6 +23,9 @@ pub struct ReceivedSpan {
     pub span_id: String,
     /// Empty for a span that starts its trace.
     pub parent_span_id: String,
+    /// Start and end, in nanoseconds since the Unix epoch.
+    pub start_unix_nano: u64,
+    pub end_unix_nano: u64,
 }
 
 pub struct Receiver {
@@ -127,6 +130,8 @@ fn flatten(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
                 trace_id: hex(&span.trace_id),
                 span_id: hex(&span.span_id),
                 parent_span_id: hex(&span.parent_span_id),
+                start_unix_nano: span.start_time_unix_nano,
+                end_unix_nano: span.end_time_unix_nano,
             });
         }
     }

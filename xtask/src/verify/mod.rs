@@ -21,12 +21,15 @@ use crate::demo;
 use crate::see_it;
 use crate::series::{self, Exercise};
 use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
+use crate::traces;
 use crate::walk::{self, Commits, Scratch, State, WrongSolution};
 use gates::{gates, lint_gates};
 use table::{Outcome, Table};
 
 /// The step that introduces /metrics; the demo runs there and at the last step.
 const FIRST_METRICS_STEP: u32 = 7;
+/// The step that introduces tracing; the tracing demo runs there.
+const TRACING_STEP: u32 = 20;
 
 /// What a run leaves out or insists on.
 pub struct Options {
@@ -89,6 +92,13 @@ impl Verify {
             || (number == self.last_step && number > FIRST_METRICS_STEP);
         if demo_here {
             self.demo_row(dir, number);
+        }
+        if number == TRACING_STEP {
+            println!("\n== tracing demo at step {number:02}");
+            self.table.row(
+                format!("traces at step {number:02}: one trace per Concat"),
+                || traces::verdict(dir),
+            );
         }
         let checked: Vec<String> = self
             .exercises
