@@ -11,6 +11,7 @@
 
 mod gates;
 mod table;
+mod workflow_rows;
 
 use std::path::Path;
 
@@ -90,6 +91,7 @@ impl Verify {
         if demo_here {
             self.demo_row(dir, number);
         }
+        self.workflow_rows(dir, number);
         let checked: Vec<String> = self
             .exercises
             .iter()
