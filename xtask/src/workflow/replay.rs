@@ -16,6 +16,8 @@
 //!   the failure is reported and does not fail the replay, as it does not fail the workflow.
 //! - An `if:` that needs GitHub's contexts (`github.event_name == 'push'`) cannot be decided
 //!   here: the step runs, and its result records that GitHub might skip it.
+//! - The steps see this machine's environment, less the services' variables a fresh runner
+//!   would not have (ADDSVC_…, OTEL_…); GitHub's own (CI, GITHUB_…) are not made up.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
