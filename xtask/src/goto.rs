@@ -71,7 +71,17 @@ fn save_edits(git: &Git, target: u32, paths: &[&str]) -> Result<()> {
     }
     let message = format!("workshop: edits saved before goto {target:02}");
     let mut stash = vec!["stash", "push", "--include-untracked", "-m", &message, "--"];
-    stash.extend(paths);
+    // Only the paths with edits: git refuses a pathspec that matches nothing, such as a
+    // directory a later step adds (`.github` before step 21).
+    for path in paths {
+        if !git
+            .run(&["status", "--porcelain", "--untracked-files=all", "--", path])?
+            .trim()
+            .is_empty()
+        {
+            stash.push(path);
+        }
+    }
     git.run(&stash)
         .context("could not save your edits, so nothing was changed")?;
     let listed = known_in(git, "HEAD", paths)?.join(" ");

