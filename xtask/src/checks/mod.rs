@@ -9,10 +9,11 @@
 //!
 //! This file holds the table of checks and runs one; each family of checks has a file of its
 //! own (`answers`, `metrics`, `logging`, `contract`, `mutants`,
-//! `tracing`, `own_ci`), next to the readers they share.
+//! `tracing`, `own_ci`, `deploy`), next to the readers they share.
 
 mod answers;
 mod contract;
+mod deploy;
 mod log_fields;
 mod logging;
 mod metrics;
@@ -53,6 +54,8 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
         "19-unit-tests" => Some(mutants::unit_tests),
         "20-trace-across-services" => Some(tracing::trace_across_services),
         "21-own-repo-ci" => Some(own_ci::own_repo_ci),
+        "22-deploy-addsvc" => Some(deploy::deploy_addsvc),
+        "23-deploy-stringsvc" => Some(deploy::deploy_stringsvc),
         _ => None,
     }
 }

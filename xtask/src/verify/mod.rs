@@ -9,6 +9,8 @@
 //! program and how to install it, unless the run requires every tool (`--require-tools`,
 //! as CI does): then it fails.
 
+mod deploy;
+mod docker_build;
 mod gates;
 mod table;
 mod workflow_rows;
@@ -108,6 +110,7 @@ impl Verify {
             .filter(|exercise| exercise.step == number && checks::has_check(&exercise.name))
             .map(|exercise| exercise.name.clone())
             .collect();
+        self.deploy_rows(dir, number);
         for exercise in &checked {
             self.exercise_row(dir, exercise, false);
         }
