@@ -9,9 +9,10 @@
 //!
 //! This file holds the table of checks and runs one; each family of checks has a file of its
 //! own (`answers`, `metrics`, `logging`, `contract`, `mutants`,
-//! `tracing`), next to the readers they share.
+//! `tracing`, `balancing`), next to the readers they share.
 
 mod answers;
+mod balancing;
 mod contract;
 mod log_fields;
 mod logging;
@@ -19,6 +20,7 @@ mod metrics;
 mod mutants;
 mod prometheus;
 mod report;
+mod stub_stringsvc;
 mod test_run;
 mod tracing;
 mod tree_copy;
@@ -51,6 +53,7 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
         "19-new-contract" => Some(contract::new_contract),
         "19-unit-tests" => Some(mutants::unit_tests),
         "20-trace-across-services" => Some(tracing::trace_across_services),
+        "25-least-loaded" => Some(balancing::least_loaded),
         _ => None,
     }
 }
