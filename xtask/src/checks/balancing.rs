@@ -13,9 +13,9 @@ use super::stub_stringsvc::StubStringsvc;
 use crate::service::build_binary;
 
 /// How long the slow instance takes to answer: far longer than a fast one.
-const SLOW: Duration = Duration::from_millis(100);
+const SLOW: Duration = Duration::from_millis(200);
 /// Concats sent, and how many at a time.
-const CALLS: usize = 90;
+const CALLS: usize = 120;
 const CLIENTS: usize = 6;
 
 /// 25-least-loaded: with two fast instances and a slow one, and several calls at a time,
