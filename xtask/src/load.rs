@@ -9,6 +9,7 @@ mod build;
 mod process;
 mod procfs;
 mod report;
+mod spread;
 mod wrk;
 
 use std::path::Path;
@@ -109,14 +110,20 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
             None
         }
     };
-    report::print(
-        &Results {
-            bare_sum,
-            addsvc_sum,
-            addsvc_concat,
-        },
-        settings,
-    );
+    let results = Results {
+        bare_sum,
+        addsvc_sum,
+        addsvc_concat,
+    };
+    report::print(&results, settings);
+    if settings.spread {
+        match (&binaries.stringsvc, &results.addsvc_concat) {
+            (Some(stringsvc), Some(one)) => {
+                spread::run(&binaries.addsvc, stringsvc, one, settings, &scratch)?
+            }
+            _ => println!("--spread needs stringsvc (step 24 on): skipped."),
+        }
+    }
     Ok(())
 }
 

@@ -96,6 +96,10 @@ enum Cmd {
         /// Connections wrk keeps open.
         #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
         connections: u32,
+        /// Also run /concat with addsvc over three stringsvcs (step 24 on), and print the
+        /// ratio of its req/s to one stringsvc's.
+        #[arg(long)]
+        spread: bool,
     },
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
     Branch {
@@ -154,11 +158,13 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Load {
             duration,
             connections,
+            spread,
         } => load::run(
             &root,
             &load::Settings {
                 seconds: duration,
                 connections,
+                spread,
             },
         )
         .map(|()| true),

@@ -9,9 +9,10 @@
 //!
 //! This file holds the table of checks and runs one; each family of checks has a file of its
 //! own (`answers`, `metrics`, `logging`, `contract`, `mutants`,
-//! `tracing`, `own_ci`, `deploy`), next to the readers they share.
+//! `tracing`, `own_ci`, `deploy`, `balancing`), next to the readers they share.
 
 mod answers;
+mod balancing;
 mod contract;
 mod deploy;
 mod log_fields;
@@ -21,6 +22,7 @@ mod mutants;
 mod own_ci;
 mod prometheus;
 mod report;
+mod stub_stringsvc;
 mod test_run;
 mod tracing;
 mod tree_copy;
@@ -56,6 +58,7 @@ fn check_for(exercise: &str) -> Option<CheckFn> {
         "21-own-repo-ci" => Some(own_ci::own_repo_ci),
         "22-deploy-addsvc" => Some(deploy::deploy_addsvc),
         "23-deploy-stringsvc" => Some(deploy::deploy_stringsvc),
+        "25-least-loaded" => Some(balancing::least_loaded),
         _ => None,
     }
 }

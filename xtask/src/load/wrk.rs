@@ -14,6 +14,8 @@ use crate::child::KillOnDrop;
 pub struct Settings {
     pub seconds: u64,
     pub connections: u32,
+    /// Also measure /concat with addsvc over three stringsvcs.
+    pub spread: bool,
 }
 
 /// What wrk reports about one run.
