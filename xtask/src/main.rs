@@ -7,6 +7,7 @@ mod child;
 mod demo;
 mod dockerfile;
 mod dockerignore;
+mod failover;
 mod git;
 mod goto;
 mod lint;
@@ -86,6 +87,9 @@ enum Cmd {
     /// The tracing demo (step 20 on): both services export to a local OTLP receiver; each
     /// trace printed as a waterfall.
     Traces,
+    /// The balancing demo (step 25 on): three stringsvcs behind addsvc, one killed and
+    /// started again mid-traffic; the spread and the failures before, during and after.
+    Failover,
     /// Time the rebuild after each patch (warm target dir).
     Bench,
     /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
@@ -154,6 +158,7 @@ fn run(cli: Cli) -> Result<bool> {
         .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Traces => traces::run(&root).map(|_| true),
+        Cmd::Failover => failover::run(&root).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Load {
             duration,
