@@ -57,9 +57,11 @@ pub fn deploy_stringsvc(dir: &Path, report: &mut Report) -> Result<()> {
         ("readiness", &container.readiness),
         ("liveness", &container.liveness),
     ] {
+        // Any probe this check can send and a kubelet could: an HTTP GET or a TCP connect.
+        // (No exec: the image has no shell to run one in.)
         report.expect(
-            matches!(probe, Some(Probe::Http { .. })),
-            format!("stringsvc's container has an HTTP {kind} probe"),
+            matches!(probe, Some(Probe::Http { .. } | Probe::Tcp { .. })),
+            format!("stringsvc's container has a {kind} probe (httpGet or tcpSocket)"),
         );
     }
     match stringsvc_url(addsvc) {
