@@ -16,6 +16,7 @@ mod see_it;
 mod series;
 mod service;
 mod setup;
+mod slides;
 mod status;
 mod tools;
 mod traces;
@@ -78,6 +79,13 @@ enum Cmd {
     /// The tracing demo (step 20 on): both services export to a local OTLP receiver; each
     /// trace printed as a waterfall.
     Traces,
+    /// The talk: resolve the slides' code includes into slides/deck.md and write
+    /// slides/demo-script.md; `--render` makes the HTML and PDF in slides/out/.
+    Slides {
+        /// Also render slides/out/deck.html and deck.pdf with Marp (needs node and chromium).
+        #[arg(long)]
+        render: bool,
+    },
     /// Time the rebuild after each patch (warm target dir).
     Bench,
     /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
@@ -141,6 +149,7 @@ fn run(cli: Cli) -> Result<bool> {
         .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Traces => traces::run(&root).map(|_| true),
+        Cmd::Slides { render } => slides::run(&root, render).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Load {
             duration,
