@@ -10,6 +10,7 @@
 //! as CI does): then it fails.
 
 mod gates;
+mod slides;
 mod table;
 
 use std::path::Path;
@@ -52,6 +53,7 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
         options,
     };
     verify.stray_wrong_solution_rows(scratch.dir())?;
+    verify.slides_rows(root, scratch.dir());
     let walked = walk::walk(&scratch, |git, state| {
         match state {
             State::Step { number, name } => verify.step_rows(git.dir(), number, name),
