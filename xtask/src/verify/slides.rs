@@ -14,37 +14,37 @@ impl Verify {
     /// repository verify was started in, whose slides/node_modules has Marp.
     pub(super) fn slides_rows(&mut self, root: &Path, dir: &Path) {
         println!("\n== slides");
-        let built = match slides::build(dir) {
-            Ok(built) => built,
-            Err(error) => {
-                self.table.row("slides: every include resolves", || {
-                    (false, format!("{error:#}"))
-                });
-                return;
-            }
+        let mut slide_count = None;
+        self.table
+            .row("slides: every include resolves, deck current", || {
+                let built = match slides::build(dir) {
+                    Ok(built) => built,
+                    Err(error) => return (false, format!("{error:#}")),
+                };
+                let stale = built.stale_files(dir);
+                if !stale.is_empty() {
+                    return (
+                        false,
+                        format!(
+                            "stale: {} differ from what `cargo workshop slides` writes; run it and commit",
+                            stale.join(", ")
+                        ),
+                    );
+                }
+                slide_count = Some(built.slide_count());
+                (true, format!("{} slides", built.slide_count()))
+            });
+        // A deck that does not build has nothing to render.
+        let Some(slide_count) = slide_count else {
+            return;
         };
-        let slides = built.slide_count();
-        self.table.row("slides: every include resolves, deck current", || {
-            let stale = built.stale_files(dir);
-            if stale.is_empty() {
-                (true, format!("{slides} slides"))
-            } else {
-                (
-                    false,
-                    format!(
-                        "stale: {} differ from what `cargo workshop slides` writes; run it and commit",
-                        stale.join(", ")
-                    ),
-                )
-            }
-        });
         self.row_with_tools(
             "slides render: HTML and PDF, one slide each".to_owned(),
             &[&NODE, &CHROMIUM, &PDFINFO],
             || {
                 // Rendered into the scratch tree, from its committed deck, with root's Marp.
                 let rendered = slides::render::render_with(root, dir, &dir.join(slides::DECK))
-                    .and_then(|rendered| rendered.check(slides).map(|()| rendered));
+                    .and_then(|rendered| rendered.check(slide_count).map(|()| rendered));
                 match rendered {
                     Ok(rendered) => (true, rendered.summary()),
                     Err(error) => (false, format!("{error:#}")),
