@@ -26,7 +26,7 @@ impl Verify {
                     return (
                         false,
                         format!(
-                            "stale: {} differ from what `cargo workshop slides` writes; run it and commit",
+                            "stale: {} not what `cargo workshop slides` writes; run it and commit",
                             stale.join(", ")
                         ),
                     );
