@@ -8,6 +8,7 @@
 //!                                      the hunk of step 05's patch to that file holding
 //!                                      that text; view=added shows its added lines as Rust
 //! @see-it step=07                      the step's See it block, as the message says it
+//! @readme-table "The day"              the first table under that heading of README.md
 //! ```
 //!
 //! Items are named, never numbered by line: a slide keeps showing the same code while the
@@ -35,14 +36,19 @@ pub enum Directive {
     SeeIt {
         step: u32,
     },
+    ReadmeTable {
+        heading: String,
+    },
 }
 
 impl Directive {
+    /// The step whose tree or patch it reads; a README table reads none.
     pub fn step(&self) -> u32 {
         match self {
             Directive::Item { step, .. }
             | Directive::Hunk { step, .. }
             | Directive::SeeIt { step } => *step,
+            Directive::ReadmeTable { .. } => 0,
         }
     }
 
@@ -58,6 +64,10 @@ impl Directive {
 /// The directive on `line`, None when the line is ordinary Markdown.
 pub fn parse(line: &str) -> Option<Result<Directive>> {
     let line = line.trim_end();
+    if let Some(rest) = line.strip_prefix("@readme-table ") {
+        let heading = rest.trim().trim_matches('"').to_owned();
+        return Some(Ok(Directive::ReadmeTable { heading }));
+    }
     let (verb, rest) = if let Some(rest) = line.strip_prefix("@include ") {
         ("include", rest)
     } else if let Some(rest) = line.strip_prefix("@see-it ") {
@@ -161,6 +171,10 @@ mod tests {
             Some(Ok(Directive::SeeIt { step: 7 }))
         ));
         assert!(parse("plain text @include").is_none());
+        assert!(matches!(
+            parse(r#"@readme-table "The day""#),
+            Some(Ok(Directive::ReadmeTable { heading })) if heading == "The day"
+        ));
     }
 
     #[test]

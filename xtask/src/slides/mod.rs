@@ -92,7 +92,7 @@ pub fn build(root: &Path) -> Result<Built> {
     let files = files_at_steps(root, &steps, &directives)?;
     let mut resolved: BTreeMap<String, String> = BTreeMap::new();
     for (line, directive) in &directives {
-        match resolve(&steps, &files, directive) {
+        match resolve(root, &steps, &files, directive) {
             Ok(markdown) => {
                 resolved.insert(line.clone(), markdown);
             }
@@ -207,6 +207,7 @@ fn files_at_steps(
 
 /// A directive's Markdown: a fenced block of the code or output it names.
 fn resolve(
+    root: &Path,
     steps: &[series::Step],
     files: &BTreeMap<(u32, String), Option<String>>,
     directive: &Directive,
@@ -247,6 +248,9 @@ fn resolve(
                 format!("```diff\n@@ {file}, step {step:02} @@\n{code}\n```")
             })
         }
+        Directive::ReadmeTable { heading } => {
+            readme_table(&series::read(&root.join("README.md"))?, heading)
+        }
         Directive::SeeIt { step } => {
             if *step == 0 {
                 bail!("step 00 has no message");
@@ -256,6 +260,25 @@ fn resolve(
             Ok(format!("```console\n{}\n```", lines.join("\n")))
         }
     }
+}
+
+/// The first Markdown table after the heading `## {heading}` of `readme`.
+fn readme_table(readme: &str, heading: &str) -> Result<String> {
+    let title = format!("## {heading}");
+    let Some(start) = readme.lines().position(|line| line.trim_end() == title) else {
+        bail!("README.md has no heading `{title}`");
+    };
+    let table: Vec<&str> = readme
+        .lines()
+        .skip(start + 1)
+        .take_while(|line| !line.starts_with("## "))
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    if table.is_empty() {
+        bail!("README.md has no table under `{title}`");
+    }
+    Ok(table.join("\n"))
 }
 
 /// Slides in a Marp source: a `---` line after a blank line, outside code fences and the
@@ -306,5 +329,16 @@ mod tests {
         // The last `---` follows text: Markdown reads it as a heading underline.
         assert_eq!(count_slides(deck), 2);
         assert_eq!(count_slides(""), 0);
+    }
+
+    #[test]
+    fn a_readme_table_is_found_under_its_heading() {
+        let readme =
+            "# x\n\n## The day\n\nSome words.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nAfter.\n";
+        assert_eq!(
+            readme_table(readme, "The day").unwrap(),
+            "| a | b |\n|---|---|\n| 1 | 2 |"
+        );
+        assert!(readme_table(readme, "Steps").is_err());
     }
 }
