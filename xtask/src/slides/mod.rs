@@ -108,13 +108,6 @@ pub fn build(root: &Path) -> Result<Built> {
             }
         }
     }
-    if !problems.is_empty() {
-        bail!(
-            "{} slide directive(s) do not resolve:\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        );
-    }
     let mut parts = Vec::new();
     let mut deck = Vec::new();
     for source in &sources {
@@ -129,8 +122,21 @@ pub fn build(root: &Path) -> Result<Built> {
             })
             .collect();
         let text = text.join("\n");
+        for title in slides_without_timed_notes(&text) {
+            problems.push(format!(
+                "{}: the slide \"{title}\" has no speaker notes saying its minutes (<!-- N min. … -->)",
+                source.path
+            ));
+        }
         parts.push((source.path.clone(), count_slides(&text)));
         deck.push(text.trim().to_owned());
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{} problem(s) in the slides:\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        );
     }
     let deck = mark_generated(&deck.join("\n\n---\n\n"));
     let demo = demo_script::render(&steps)?;
@@ -281,9 +287,36 @@ fn readme_table(readme: &str, heading: &str) -> Result<String> {
     Ok(table.join("\n"))
 }
 
-/// Slides in a Marp source: a `---` line after a blank line, outside code fences and the
-/// front matter, starts the next one.
-pub fn count_slides(markdown: &str) -> usize {
+/// The titles of the slides in `markdown` that have no speaker note (an HTML comment that
+/// is not a Marp directive such as `_class: lead`) starting with their minutes.
+fn slides_without_timed_notes(markdown: &str) -> Vec<String> {
+    split_slides(markdown)
+        .iter()
+        .filter(|slide| {
+            !slide.split("<!--").skip(1).any(|comment| {
+                let note = comment.split("-->").next().unwrap_or_default().trim();
+                let first = note.split_whitespace().next().unwrap_or_default();
+                let second = note.split_whitespace().nth(1).unwrap_or_default();
+                first.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    && !first.is_empty()
+                    && second.starts_with("min")
+            })
+        })
+        .map(|slide| {
+            slide
+                .lines()
+                .find(|line| line.starts_with('#'))
+                .unwrap_or("(untitled)")
+                .trim_start_matches('#')
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The slides of a Marp source, front matter left out: a `---` line after a blank line,
+/// outside code fences, starts the next one.
+fn split_slides(markdown: &str) -> Vec<String> {
     let mut lines = markdown.lines().peekable();
     if lines.peek() == Some(&"---") {
         lines.next();
@@ -293,19 +326,28 @@ pub fn count_slides(markdown: &str) -> usize {
             }
         }
     }
-    let (mut slides, mut fenced, mut previous_blank, mut content) = (1, false, true, false);
+    let mut slides = vec![String::new()];
+    let (mut fenced, mut previous_blank) = (false, true);
     for line in lines {
         if line.starts_with("```") {
             fenced = !fenced;
         }
         if !fenced && line == "---" && previous_blank {
-            slides += 1;
-        } else if !line.trim().is_empty() {
-            content = true;
+            slides.push(String::new());
+        } else if let Some(slide) = slides.last_mut() {
+            slide.push_str(line);
+            slide.push('\n');
         }
         previous_blank = line.trim().is_empty();
     }
-    if content { slides } else { 0 }
+    slides.retain(|slide| !slide.trim().is_empty());
+    slides
+}
+
+/// Slides in a Marp source: a `---` line after a blank line, outside code fences and the
+/// front matter, starts the next one.
+pub fn count_slides(markdown: &str) -> usize {
+    split_slides(markdown).len()
 }
 
 /// The deck says in its front matter where it comes from (a YAML comment: not a slide, not
@@ -329,6 +371,12 @@ mod tests {
         // The last `---` follows text: Markdown reads it as a heading underline.
         assert_eq!(count_slides(deck), 2);
         assert_eq!(count_slides(""), 0);
+    }
+
+    #[test]
+    fn every_slide_needs_a_note_that_starts_with_its_minutes() {
+        let deck = "<!-- _class: lead -->\n\n# Timed\n\n<!--\n2 min. Say it.\n-->\n\n---\n\n# Untimed\n\n<!-- Say it. -->\n\n---\n\n<!-- _class: lead -->\n\n# Bare\n";
+        assert_eq!(slides_without_timed_notes(deck), ["Untimed", "Bare"]);
     }
 
     #[test]
