@@ -127,9 +127,10 @@ impl Rendered {
     pub fn summary(&self) -> String {
         let size = |path: &Path| std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0);
         format!(
-            "{} ({} KiB), {} ({} KiB, {} pages)",
+            "{} ({} KiB, {} images embedded), {} ({} KiB, {} pages)",
             self.html.display(),
             size(&self.html) / 1024,
+            self.images,
             self.pdf.display(),
             size(&self.pdf) / 1024,
             pdf_pages(&self.pdf).unwrap_or(0)
