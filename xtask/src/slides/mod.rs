@@ -6,6 +6,7 @@
 //! when a directive no longer resolves or when either file is not what the command writes.
 //! `--render` then makes `slides/out/deck.html` and `deck.pdf` with Marp (see `render`).
 
+mod check;
 mod demo_script;
 mod directive;
 mod items;

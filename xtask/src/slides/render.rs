@@ -3,17 +3,15 @@
 //! presenter view, and a PDF with the speaker notes and an outline, printed by chromium.
 //! The diagrams are embedded as data: URIs, and the theme loads nothing remote, so both
 //! render and show with no network, from file://.
-//!
-//! `Rendered::check` is what verify asks of the result: the HTML, loaded in headless
-//! chromium, has one section per slide and no image that points anywhere but an embedded
-//! URI or a file that exists; the PDF has one page per slide.
+//! What verify asks of the result is in `check`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::tools::{CHROMIUM, NODE, PDFINFO};
+use super::check::pdf_pages;
+use crate::tools::{CHROMIUM, NODE};
 
 const OUT: &str = "slides/out";
 const THEME: &str = "slides/theme/workshop.css";
@@ -23,7 +21,7 @@ pub struct Rendered {
     pub html: PathBuf,
     pub pdf: PathBuf,
     /// Images the Markdown shows, each of which the HTML must carry.
-    images: usize,
+    pub(super) images: usize,
 }
 
 /// Renders `deck` (a Marp source under `root`) into `root/slides/out/`, using the Marp of
@@ -88,42 +86,6 @@ pub fn render_with(tools_root: &Path, out_root: &Path, deck: &Path) -> Result<Re
 }
 
 impl Rendered {
-    /// The HTML shows `slides` slides with every image resolved, and the PDF has as many pages.
-    pub fn check(&self, slides: usize) -> Result<()> {
-        let dom = dump_dom(&self.html)?;
-        let sections = dom.matches("<section").count();
-        ensure!(
-            sections == slides,
-            "{} has {sections} <section> elements once loaded in chromium; the deck has {slides} slides",
-            self.html.display()
-        );
-        let base = self.html.parent().unwrap_or(Path::new("."));
-        let embedded = dom.matches("<img src=\"data:").count();
-        ensure!(
-            embedded == self.images,
-            "{} shows {embedded} embedded images; the deck has {}",
-            self.html.display(),
-            self.images
-        );
-        let broken: Vec<String> = image_references(&dom)
-            .into_iter()
-            .filter(|reference| !resolves(reference, base))
-            .collect();
-        ensure!(
-            broken.is_empty(),
-            "{} refers to images that are neither embedded nor files: {}",
-            self.html.display(),
-            broken.join(", ")
-        );
-        let pages = pdf_pages(&self.pdf)?;
-        ensure!(
-            pages == slides,
-            "{} has {pages} pages; the deck has {slides} slides",
-            self.pdf.display()
-        );
-        Ok(())
-    }
-
     pub fn summary(&self) -> String {
         let size = |path: &Path| std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0);
         format!(
@@ -140,65 +102,6 @@ impl Rendered {
 
 fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))
-}
-
-/// The DOM of `html` after chromium has loaded it and run its scripts.
-fn dump_dom(html: &Path) -> Result<String> {
-    let html = html.canonicalize()?;
-    let output = Command::new(CHROMIUM.program)
-        // The page is our own deck; chromium refuses to start as root without this.
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .context("could not run chromium")?;
-    ensure!(
-        output.status.success(),
-        "chromium could not load {}: {}",
-        html.display(),
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-fn pdf_pages(pdf: &Path) -> Result<usize> {
-    let output = Command::new(PDFINFO.program)
-        .arg(pdf)
-        .output()
-        .context("could not run pdfinfo")?;
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|line| line.strip_prefix("Pages:"))
-        .and_then(|pages| pages.trim().parse().ok())
-        .with_context(|| format!("pdfinfo says no page count for {}", pdf.display()))
-}
-
-/// Every `src="…"` of an img and every `url(…)` in the page.
-fn image_references(dom: &str) -> Vec<String> {
-    let mut references = Vec::new();
-    for piece in dom.split("<img").skip(1) {
-        let tag = piece.split('>').next().unwrap_or_default();
-        if let Some(src) = tag.split("src=\"").nth(1) {
-            references.push(src.split('"').next().unwrap_or_default().to_owned());
-        }
-    }
-    for piece in dom.split("url(").skip(1) {
-        let inside = piece.split(')').next().unwrap_or_default();
-        references.push(
-            inside
-                .trim_matches(|c| c == '"' || c == '\'' || c == ' ')
-                .to_owned(),
-        );
-    }
-    references
-}
-
-/// An embedded image, an in-page reference (`#id`), or a file next to the page.
-fn resolves(reference: &str, base: &Path) -> bool {
-    if reference.starts_with("data:") || reference.starts_with('#') {
-        return true;
-    }
-    let path = reference.strip_prefix("file://").unwrap_or(reference);
-    !path.contains("://") && (Path::new(path).is_file() || base.join(path).is_file())
 }
 
 /// `html` with every `src="img/…"` replaced by a data: URI of the file, so that the page
@@ -254,15 +157,5 @@ mod tests {
         assert_eq!(base64(b"Man"), "TWFu");
         assert_eq!(base64(b"Ma"), "TWE=");
         assert_eq!(base64(b"M"), "TQ==");
-    }
-
-    #[test]
-    fn only_embedded_or_existing_images_resolve() {
-        let dom = r#"<img src="data:image/svg+xml;base64,AA"><img src="https://x/y.png"><div style="background:url('missing.svg')">"#;
-        let broken: Vec<String> = image_references(dom)
-            .into_iter()
-            .filter(|reference| !resolves(reference, Path::new("/nonexistent")))
-            .collect();
-        assert_eq!(broken, ["https://x/y.png", "missing.svg"]);
     }
 }
