@@ -75,7 +75,7 @@ pub fn extract(source: &str, kind: Kind, name: &str) -> Result<String> {
     match matching.as_slice() {
         [item] => {
             let lines: Vec<&str> = source.lines().collect();
-            Ok(lines[item.first - 1..item.last].join("\n"))
+            Ok(dedent(&lines[item.first - 1..item.last]))
         }
         [] => {
             let mut names: Vec<String> = found
@@ -97,6 +97,21 @@ pub fn extract(source: &str, kind: Kind, name: &str) -> Result<String> {
             kind.keyword()
         ),
     }
+}
+
+/// `lines` without the indentation they all share: a method reads as if it were free.
+fn dedent(lines: &[&str]) -> String {
+    let indent = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|line| line.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `wanted` names `found` by its last part: `post` finds the method `Client::post`,
