@@ -22,6 +22,7 @@ mod see_it;
 mod series;
 mod service;
 mod setup;
+mod slides;
 mod status;
 mod tools;
 mod traces;
@@ -90,6 +91,13 @@ enum Cmd {
     /// The balancing demo (step 25 on): three stringsvcs behind addsvc, one killed and
     /// started again mid-traffic; the spread and the failures before, during and after.
     Failover,
+    /// The talk: resolve the slides' code includes into slides/deck.md and write
+    /// slides/demo-script.md; `--render` makes the HTML and PDF in slides/out/.
+    Slides {
+        /// Also render slides/out/deck.html and deck.pdf with Marp (needs node and chromium).
+        #[arg(long)]
+        render: bool,
+    },
     /// Time the rebuild after each patch (warm target dir).
     Bench,
     /// Load demo: addsvc (and stringsvc) in release under wrk, beside a bare actix-web handler.
@@ -159,6 +167,7 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Traces => traces::run(&root).map(|_| true),
         Cmd::Failover => failover::run(&root).map(|()| true),
+        Cmd::Slides { render } => slides::run(&root, render).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Load {
             duration,

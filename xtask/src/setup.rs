@@ -1,6 +1,7 @@
 //! `cargo workshop setup`: the one command to run before the day, online. It downloads every
 //! crate the whole series uses and compiles them once, so every step then builds offline and
-//! in seconds.
+//! in seconds. Where npm is installed it also installs Marp in slides/, which renders the
+//! talk.
 
 use std::path::Path;
 use std::time::Instant;
@@ -8,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::cargo::cargo;
+use crate::tools::NPM;
 
 /// The same packages and flags the attendee and verify use later, so that their builds find
 /// every dependency compiled with the same features (a `--workspace` build would not).
@@ -30,9 +32,32 @@ pub fn run(root: &Path) -> Result<()> {
             bail!("cargo {} failed; see above", args.join(" "));
         }
     }
+    install_marp(root)?;
     println!(
         "Setup done in {:.0} s. From now on every step builds offline: try `cargo run`.",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Marp, pinned by slides/package-lock.json, so that `cargo workshop slides --render` works
+/// offline later; skipped, saying so, where npm is not installed.
+fn install_marp(root: &Path) -> Result<()> {
+    let Some(npm) = NPM.path() else {
+        println!(
+            "No npm: the slides will not render to HTML and PDF (Debian/Ubuntu `{}`, macOS `{}`).",
+            NPM.debian, NPM.macos
+        );
+        return Ok(());
+    };
+    println!("$ npm ci (in slides/)");
+    let status = std::process::Command::new(npm)
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(root.join("slides"))
+        .status()
+        .context("could not run npm ci")?;
+    if !status.success() {
+        bail!("npm ci failed in slides/; see above");
+    }
     Ok(())
 }

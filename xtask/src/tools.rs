@@ -56,6 +56,34 @@ pub const ACTIONLINT: Tool = Tool {
     macos: "brew install actionlint",
 };
 
+/// Runs Marp, which renders the slides (installed in slides/ by `npm ci`).
+pub const NODE: Tool = Tool {
+    program: "node",
+    debian: "sudo apt install nodejs npm",
+    macos: "brew install node",
+};
+
+/// Installs Marp in slides/ (`cargo workshop setup`).
+pub const NPM: Tool = Tool {
+    program: "npm",
+    debian: NODE.debian,
+    macos: NODE.macos,
+};
+
+/// Marp prints the PDF with it, and verify loads the HTML deck in it.
+pub const CHROMIUM: Tool = Tool {
+    program: "chromium",
+    debian: "sudo apt install chromium",
+    macos: "brew install --cask chromium",
+};
+
+/// Counts the pages of the PDF deck.
+pub const PDFINFO: Tool = Tool {
+    program: "pdfinfo",
+    debian: "sudo apt install poppler-utils",
+    macos: "brew install poppler",
+};
+
 impl Tool {
     /// Where the program is on PATH, if it is installed.
     pub fn path(&self) -> Option<PathBuf> {

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::series;
 use crate::tools::{self, CURL, Tool};
-pub use block::Block;
+pub use block::{Block, parse as parse_block};
 
 /// The See it block of step `name` (`08-structured-logging`) in `root`, if its message has one.
 pub fn block_of_step(root: &Path, name: &str) -> Result<Option<Block>> {

@@ -12,6 +12,7 @@
 mod deploy;
 mod docker_build;
 mod gates;
+mod slides;
 mod table;
 mod workflow_rows;
 
@@ -55,6 +56,7 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
         options,
     };
     verify.stray_wrong_solution_rows(scratch.dir())?;
+    verify.slides_rows(root, scratch.dir());
     let walked = walk::walk(&scratch, |git, state| {
         match state {
             State::Step { number, name } => verify.step_rows(git.dir(), number, name),
