@@ -51,7 +51,8 @@ struct Cli {
 enum Cmd {
     /// Before the day, online: download and compile everything the series uses.
     Setup,
-    /// Reset src/ and tests/ to the state after step NN (00 = baseline); saves your edits first.
+    /// Put the files the steps touch (src/, tests/, and from later steps .github/, Dockerfile,
+    /// deploy/) in the state after step NN (00 = baseline); saves your edits first.
     Goto {
         /// Step number, e.g. 03.
         step: u32,
