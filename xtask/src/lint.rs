@@ -1,18 +1,31 @@
-//! The external linters the tool runs on the container and cluster files: hadolint on the
-//! Dockerfile, kubernetes-validate on the manifests. Both judge files only; neither needs
-//! an engine, a cluster or the network (kubernetes-validate ships its schemas).
+//! The external linters the tool runs on the files of the later steps: actionlint on the CI
+//! workflow, hadolint on the Dockerfile, kubernetes-validate on the manifests. All judge
+//! files only; none needs GitHub, an engine, a cluster or the network (kubernetes-validate
+//! ships its schemas).
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::tools::{HADOLINT, KUBERNETES_VALIDATE, Tool};
+use crate::tools::{ACTIONLINT, HADOLINT, KUBERNETES_VALIDATE, Tool};
+use crate::workflow::WORKFLOW_FILE;
 
 /// What a linter concluded, and what it printed.
 pub struct Linted {
     pub passed: bool,
     pub output: String,
+}
+
+/// `actionlint` on the CI workflow in `tree`: it finds what would only show on GitHub (a
+/// misspelt key, a bad `needs:`, an unknown action input, an outdated action, and with
+/// shellcheck installed, shell mistakes in `run:` scripts). It passes when it reports nothing.
+pub fn actionlint(tree: &Path) -> Result<Linted> {
+    let linted = run(&ACTIONLINT, tree, &["-no-color", WORKFLOW_FILE])?;
+    Ok(Linted {
+        passed: linted.passed && linted.output.is_empty(),
+        output: linted.output,
+    })
 }
 
 /// `hadolint Dockerfile` in `tree`.

@@ -11,6 +11,7 @@ use anyhow::Result;
 
 use super::report::{Report, tail};
 use super::tree_copy::copy_tree;
+use crate::lint;
 use crate::tools::{self, ACTIONLINT};
 use crate::workflow::{self, Outcome, Replay, StepRun, WORKFLOW_FILE};
 
@@ -76,7 +77,8 @@ fn lint(dir: &Path, report: &mut Report) -> Result<()> {
         );
         return Ok(());
     }
-    let (clean, printed) = workflow::actionlint(dir)?;
+    let linted = lint::actionlint(dir)?;
+    let (clean, printed) = (linted.passed, linted.output);
     report.expect(
         clean,
         format!(

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::lint_row;
 use super::{Verify, docker_build};
-use crate::lint::{self, Linted};
+use crate::lint;
 use crate::manifests::Manifests;
 use crate::pods::{Pods, post_json};
 use crate::tools::{HADOLINT, KUBERNETES_VALIDATE};
@@ -28,7 +29,7 @@ impl Verify {
             self.row_with_tools(
                 format!("hadolint at step {number:02}"),
                 &[&HADOLINT],
-                || linted(lint::hadolint(dir)),
+                || lint_row(lint::hadolint(dir), "clean"),
             );
             if number == FIRST_CONTAINER_STEP || number == self.last_step {
                 let item = format!("docker build replays at step {number:02}");
@@ -51,7 +52,7 @@ impl Verify {
         self.row_with_tools(
             format!("kubernetes-validate --strict at step {number:02}"),
             &[&KUBERNETES_VALIDATE],
-            || linted(lint::kubernetes_validate(dir, &manifests.files)),
+            || lint_row(lint::kubernetes_validate(dir, &manifests.files), "clean"),
         );
         let item = format!("manifests replay at step {number:02}");
         println!("\n== {item}");
@@ -99,23 +100,6 @@ fn replay_manifests(dir: &Path, manifests: Manifests) -> Result<String> {
         anyhow::bail!(said.join("; "));
     }
     Ok(said.join("; "))
-}
-
-fn linted(result: Result<Linted>) -> (bool, String) {
-    match result {
-        Ok(linted) => {
-            if !linted.output.is_empty() {
-                println!("{}", linted.output);
-            }
-            let detail = match (linted.passed, linted.output.lines().next()) {
-                (true, _) => "clean".to_owned(),
-                (false, Some(first)) => first.to_owned(),
-                (false, None) => "failed".to_owned(),
-            };
-            (linted.passed, detail)
-        }
-        Err(error) => (false, format!("{error:#}")),
-    }
 }
 
 fn outcome(result: Result<String>) -> (bool, String) {

@@ -22,6 +22,7 @@ use anyhow::{Result, bail};
 
 use crate::checks::{self, Verdict};
 use crate::demo;
+use crate::lint::Linted;
 use crate::see_it;
 use crate::series::{self, Exercise};
 use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
@@ -328,5 +329,24 @@ impl Verify {
                 (false, format!("differs: {}", differing.join(", ")))
             }
         });
+    }
+}
+
+/// A linter's row: passed with `clean_detail`, or failed with the first line it printed (all
+/// of it goes to the log above the table).
+fn lint_row(result: Result<Linted>, clean_detail: &str) -> (bool, String) {
+    match result {
+        Ok(linted) => {
+            if !linted.output.is_empty() {
+                println!("{}", linted.output);
+            }
+            let detail = match (linted.passed, linted.output.lines().next()) {
+                (true, _) => clean_detail.to_owned(),
+                (false, Some(first)) => first.to_owned(),
+                (false, None) => "failed".to_owned(),
+            };
+            (linted.passed, detail)
+        }
+        Err(error) => (false, format!("{error:#}")),
     }
 }

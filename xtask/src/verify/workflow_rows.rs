@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::Verify;
+use super::{Verify, lint_row};
+use crate::lint;
 use crate::tools::ACTIONLINT;
 use crate::workflow;
 
@@ -20,15 +21,7 @@ impl Verify {
         self.row_with_tools(
             format!("actionlint at step {number:02}"),
             &[&ACTIONLINT],
-            || match workflow::actionlint(dir) {
-                Ok((true, _)) => (true, "reports nothing".to_owned()),
-                Ok((false, printed)) => {
-                    println!("{printed}");
-                    let first = printed.lines().next().unwrap_or("failed").to_owned();
-                    (false, first)
-                }
-                Err(error) => (false, format!("{error:#}")),
-            },
+            || lint_row(lint::actionlint(dir), "reports nothing"),
         );
         if number == FIRST_CI_STEP || number == self.last_step {
             println!("\n== workflow replays at step {number:02}");

@@ -1,9 +1,8 @@
 //! The CI workflow of an attendee's copy (`.github/workflows/ci.yml`, from step 21): read
-//! it, lint it with actionlint, and replay its `run:` steps here. `cargo workshop ci` is
+//! it and replay its `run:` steps here (`crate::lint` lints it). `cargo workshop ci` is
 //! the replay on the attendee's tree; the check of exercise 21 and verify use the same
 //! pieces.
 
-mod actionlint;
 mod parse;
 mod replay;
 
@@ -11,7 +10,6 @@ use std::path::Path;
 
 use anyhow::Result;
 
-pub use actionlint::actionlint;
 pub use replay::{Outcome, Replay, StepRun};
 
 /// Where the workflow lives in a tree, from step 21 on.
