@@ -1,8 +1,7 @@
 //! External programs that some of the tool's work needs and cargo cannot provide: where
-//! to find them on PATH, and how to install them. Today Prometheus and promtool for the
-//! metrics demo, curl for the See it blocks, actionlint for the CI workflow, hadolint and
-//! kubernetes-validate for the container and cluster files; a browser or wrk would be
-//! declared here the same way.
+//! to find them on PATH, and how to install them: Prometheus and promtool for the metrics
+//! demo, curl for the See it blocks, actionlint, hadolint and kubernetes-validate for the
+//! files of steps 21-23, node, npm, chromium and pdfinfo for the slides.
 
 use std::path::PathBuf;
 

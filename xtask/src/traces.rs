@@ -19,23 +19,7 @@ const BAR_WIDTH: u64 = 40;
 /// Runs the demo on the tree at `dir` and returns every span received.
 pub fn run(dir: &Path) -> Result<Vec<ReceivedSpan>> {
     let receiver = Receiver::start()?;
-    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str());
-    let addsvc_binary = build_binary(dir, "addsvc")?;
-    let stringsvc_binary = build_binary(dir, "stringsvc")?;
-    let mut stringsvc = Service::start_with_env(
-        &stringsvc_binary,
-        &[],
-        &[endpoint, ("OTEL_SERVICE_NAME", "stringsvc")],
-    )?;
-    let mut addsvc = Service::start_with_env(
-        &addsvc_binary,
-        &[],
-        &[
-            endpoint,
-            ("OTEL_SERVICE_NAME", "addsvc"),
-            ("ADDSVC_STRINGSVC_URL", stringsvc.base_url.as_str()),
-        ],
-    )?;
+    let (mut addsvc, mut stringsvc) = start_traced(dir, &receiver)?;
     println!("OTLP receiver at {}", receiver.endpoint);
     for (path, body) in [
         ("/sum", r#"{"a":1,"b":2}"#),
@@ -60,6 +44,24 @@ pub fn run(dir: &Path) -> Result<Vec<ReceivedSpan>> {
         print_waterfall(&trace_id, &trace);
     }
     Ok(spans)
+}
+
+/// stringsvc, and addsvc calling it, both built from `dir` and exporting their spans to
+/// `receiver` under their own service names.
+pub fn start_traced(dir: &Path, receiver: &Receiver) -> Result<(Service, Service)> {
+    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str());
+    let addsvc_binary = build_binary(dir, "addsvc")?;
+    let stringsvc = Service::start_with_env(
+        &build_binary(dir, "stringsvc")?,
+        &[],
+        &[endpoint, ("OTEL_SERVICE_NAME", "stringsvc")],
+    )?;
+    let addsvc = Service::start_with_env(
+        &addsvc_binary,
+        &["--stringsvc-url", &stringsvc.base_url],
+        &[endpoint, ("OTEL_SERVICE_NAME", "addsvc")],
+    )?;
+    Ok((addsvc, stringsvc))
 }
 
 fn print_counts(spans: &[ReceivedSpan]) {

@@ -9,24 +9,13 @@ use serde_json::json;
 
 use super::report::Report;
 use crate::otlp::{ReceivedSpan, Receiver};
-use crate::service::{Service, build_binary};
+use crate::traces::start_traced;
 
 /// 20-trace-across-services: a Concat through addsvc and stringsvc exports one trace, in
 /// which stringsvc's server span is the child of addsvc's client span.
 pub fn trace_across_services(dir: &Path, report: &mut Report) -> Result<()> {
     let receiver = Receiver::start()?;
-    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str());
-    let stringsvc_env = [endpoint, ("OTEL_SERVICE_NAME", "stringsvc")];
-    let addsvc_env = [endpoint, ("OTEL_SERVICE_NAME", "addsvc")];
-    let addsvc_binary = build_binary(dir, "addsvc")?;
-    let mut stringsvc =
-        Service::start_with_env(&build_binary(dir, "stringsvc")?, &[], &stringsvc_env)?;
-    let stringsvc_url = stringsvc.base_url.clone();
-    let mut addsvc = Service::start_with_env(
-        &addsvc_binary,
-        &["--stringsvc-url", &stringsvc_url],
-        &addsvc_env,
-    )?;
+    let (mut addsvc, mut stringsvc) = start_traced(dir, &receiver)?;
     let body = r#"{"a":"foo","b":"bar"}"#;
     report.expect_value(&addsvc, "/concat", body, json!("FOOBAR"));
     // Spans are exported in batches: a service sends the last ones as it stops.
