@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use crate::cargo::build_bins;
 use crate::dockerfile::Dockerfile;
 use crate::manifests::{Container, Deployment, Manifests, PortRef, Probe};
-use crate::service::{Service, http_agent};
+use crate::service::{Service, get_from, post_json_to};
 
 /// The containers of every Deployment, running.
 pub struct Pods {
@@ -400,23 +400,14 @@ fn send_probe(container: &Container, plan: &Plan, probe: &Probe) -> Result<Strin
 
 /// GET `url`: the status and body.
 pub fn get(url: &str) -> Result<(u16, String)> {
-    let mut response = http_agent()
-        .get(url)
-        .call()
-        .with_context(|| format!("no HTTP answer from {url}"))?;
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    Ok((response.status().as_u16(), body.trim().to_owned()))
+    let reply = get_from(url)?;
+    Ok((reply.status, reply.body.trim().to_owned()))
 }
 
 /// POST a JSON `body` to `url`: the status and body.
 pub fn post_json(url: &str, body: &str) -> Result<(u16, String)> {
-    let mut response = http_agent()
-        .post(url)
-        .header("content-type", "application/json")
-        .send(body)
-        .with_context(|| format!("no HTTP answer from {url}"))?;
-    let text = response.body_mut().read_to_string().unwrap_or_default();
-    Ok((response.status().as_u16(), text.trim().to_owned()))
+    let reply = post_json_to(url, body)?;
+    Ok((reply.status, reply.body.trim().to_owned()))
 }
 
 fn free_port() -> Result<u16> {

@@ -134,21 +134,16 @@ impl Service {
         body: &str,
         headers: &[(&str, &str)],
     ) -> Result<Reply> {
-        let mut request = self
-            .agent
-            .post(format!("{}{path}", self.base_url))
-            .header("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        reply(request.send(body), path)
+        post_json_with(
+            &self.agent,
+            &format!("{}{path}", self.base_url),
+            body,
+            headers,
+        )
     }
 
     pub fn get(&self, path: &str) -> Result<Reply> {
-        reply(
-            self.agent.get(format!("{}{path}", self.base_url)).call(),
-            path,
-        )
+        get_with(&self.agent, &format!("{}{path}", self.base_url))
     }
 
     /// Waits until what the service printed after `offset` bytes satisfies `done`, or 5 s
@@ -188,11 +183,39 @@ impl Service {
     }
 }
 
+/// POST a JSON `body` to `url`, for a service reached at another address than the one it
+/// reported (through a port mapping, say).
+pub fn post_json_to(url: &str, body: &str) -> Result<Reply> {
+    post_json_with(&http_agent(), url, body, &[])
+}
+
+/// GET `url`; see [`post_json_to`].
+pub fn get_from(url: &str) -> Result<Reply> {
+    get_with(&http_agent(), url)
+}
+
+fn post_json_with(
+    agent: &ureq::Agent,
+    url: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Result<Reply> {
+    let mut request = agent.post(url).header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    reply(request.send(body), url)
+}
+
+fn get_with(agent: &ureq::Agent, url: &str) -> Result<Reply> {
+    reply(agent.get(url).call(), url)
+}
+
 fn reply(
     response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    path: &str,
+    url: &str,
 ) -> Result<Reply> {
-    let mut response = response.with_context(|| format!("no HTTP answer for {path}"))?;
+    let mut response = response.with_context(|| format!("no HTTP answer from {url}"))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.body_mut().read_to_string().unwrap_or_default();
