@@ -14,7 +14,6 @@ mod lint;
 mod load;
 mod manifests;
 mod next;
-mod otlp;
 mod pods;
 mod position;
 mod roundtrip;

@@ -1,20 +1,14 @@
 //! Builds a workshop binary from a source tree and runs it on a free loopback port, so that
 //! exercise checks can talk to it over HTTP and read what it logs.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use harness::Process;
 use serde_json::Value;
 
 use crate::cargo::build_bins;
-use crate::child::KillOnDrop;
 
 /// `cargo build --bins` in `dir`; returns the path of the binary called `name`.
 pub fn build_binary(dir: &Path, name: &str) -> Result<PathBuf> {
@@ -38,10 +32,8 @@ pub fn http_agent() -> ureq::Agent {
 
 /// A running service process, stopped when dropped.
 pub struct Service {
-    /// Stopped when the service is dropped, or earlier by `terminate`.
-    process: KillOnDrop,
+    process: Process,
     pub base_url: String,
-    output: Arc<Mutex<String>>,
     agent: ureq::Agent,
 }
 
@@ -82,46 +74,17 @@ impl Service {
     /// Starts `binary` with exactly `args` and `env`, which must make it listen on a
     /// loopback address and say so.
     pub fn start_as_given(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Service> {
-        let mut command = Command::new(binary);
-        // Only what is given here configures the service, not the caller's shell.
-        without_service_env(&mut command);
-        let mut child = command
-            .envs(env.iter().copied())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("could not start {}", binary.display()))?;
-        let output = Arc::new(Mutex::new(String::new()));
-        let (found, addr) = mpsc::channel();
-        collect(child.stdout.take(), &output, found.clone());
-        collect(child.stderr.take(), &output, found);
-        let agent = http_agent();
-        let mut service = Service {
-            process: KillOnDrop(child),
-            base_url: String::new(),
-            output,
-            agent,
-        };
-        match addr.recv_timeout(Duration::from_secs(30)) {
-            Ok(addr) => {
-                service.base_url = format!("http://{addr}");
-                Ok(service)
-            }
-            Err(_) => bail!(
-                "the service reported no listening address within 30 s; it printed:\n{}",
-                service.output()
-            ),
-        }
+        let process = Process::start(binary, args, env)?;
+        Ok(Service {
+            base_url: process.base_url(),
+            process,
+            agent: http_agent(),
+        })
     }
 
     /// Everything the service printed so far, stdout and stderr interleaved by line.
     pub fn output(&self) -> String {
-        self.output
-            .lock()
-            .map(|text| text.clone())
-            .unwrap_or_default()
+        self.process.output()
     }
 
     pub fn post_json(&self, path: &str, body: &str) -> Result<Reply> {
@@ -149,37 +112,15 @@ impl Service {
     /// Waits until what the service printed after `offset` bytes satisfies `done`, or 5 s
     /// pass (logs may trail the response: they are written on a background thread).
     pub fn output_after(&self, offset: usize, done: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let output = self.output();
-            let new = output.get(offset..).unwrap_or_default().to_owned();
-            if done(&new) || std::time::Instant::now() > deadline {
-                return new;
-            }
-            thread::sleep(Duration::from_millis(25));
-        }
+        self.process
+            .output_after(offset, Duration::from_secs(5), done)
     }
-}
 
-/// Removes the services' variables (ADDSVC_…, STRINGSVC_…, and OpenTelemetry's OTEL_…) of
-/// the caller's shell from what `command` inherits.
-pub fn without_service_env(command: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if ["ADDSVC_", "STRINGSVC_", "OTEL_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-        {
-            command.env_remove(name.as_ref());
-        }
-    }
-}
-
-impl Service {
     /// Stops the service as ctrl-c would (SIGTERM), so it shuts down cleanly and flushes what
     /// it buffers, and waits for it to exit.
     pub fn terminate(&mut self) -> Result<()> {
-        self.process.terminate(Duration::from_secs(15))
+        self.process.terminate(Duration::from_secs(15))?;
+        Ok(())
     }
 }
 
@@ -223,47 +164,5 @@ fn reply(
         status,
         body,
         headers,
-    })
-}
-
-/// Copies a child's output into `sink` on a background thread, and sends the first
-/// loopback address with a real port that it mentions.
-fn collect(
-    stream: Option<impl Read + Send + 'static>,
-    sink: &Arc<Mutex<String>>,
-    found: Sender<SocketAddr>,
-) {
-    let Some(stream) = stream else { return };
-    let sink = Arc::clone(sink);
-    thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            // Keep the line before announcing the address: whoever waits for the address
-            // then finds the listening line already in the output, not among its own.
-            if let Ok(mut text) = sink.lock() {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            if let Some(addr) = loopback_addr_in(&line) {
-                let _ = found.send(addr);
-            }
-        }
-    });
-}
-
-/// Finds `127.0.0.1:PORT` (PORT not 0) in the line that says where the service listens;
-/// other lines may name other addresses (addsvc logs its dependency's).
-pub fn loopback_addr_in(line: &str) -> Option<SocketAddr> {
-    if !line.contains("listening") {
-        return None;
-    }
-    line.match_indices("127.0.0.1:").find_map(|(start, host)| {
-        let rest = &line[start + host.len()..];
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        match rest[..digits].parse::<u16>() {
-            Ok(port) if port != 0 => Some(SocketAddr::from(([127, 0, 0, 1], port))),
-            _ => None,
-        }
     })
 }

@@ -8,10 +8,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-
-use crate::otlp::{ReceivedSpan, Receiver};
 use crate::service::{Service, build_binary};
+use harness::otlp::{ReceivedSpan, Receiver, SpanKind};
 
 /// Width of the widest bar: the whole trace.
 const BAR_WIDTH: u64 = 40;

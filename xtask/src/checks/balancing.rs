@@ -1,15 +1,15 @@
 //! Checks of how addsvc spreads its calls over stringsvc's instances, judged by what each
-//! instance receives: stubs the check starts stand in for stringsvc and count their calls.
+//! instance receives: stand-ins the check starts take stringsvc's place and count their calls.
 
 use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
+use harness::StandIn;
 
 use super::report::Report;
 use super::start;
-use super::stub_stringsvc::StubStringsvc;
 use crate::service::build_binary;
 
 /// How long the slow instance takes to answer: far longer than a fast one.
@@ -23,12 +23,9 @@ const CLIENTS: usize = 6;
 /// (at least 35 % each); every Concat is answered.
 pub fn least_loaded(dir: &Path, report: &mut Report) -> Result<()> {
     let addsvc_binary = build_binary(dir, "addsvc")?;
-    let fast = [
-        StubStringsvc::start(Duration::ZERO)?,
-        StubStringsvc::start(Duration::ZERO)?,
-    ];
-    let slow = StubStringsvc::start(SLOW)?;
-    let urls = [&fast[0].base_url, &fast[1].base_url, &slow.base_url].map(String::as_str);
+    let fast = [StandIn::start(), StandIn::start()];
+    let slow = StandIn::slow(SLOW);
+    let urls = [fast[0].base_url(), fast[1].base_url(), slow.base_url()];
     println!(
         "  addsvc over two fast instances and one that answers in {SLOW:?}; {CALLS} Concats, {CLIENTS} at a time:"
     );

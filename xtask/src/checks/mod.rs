@@ -22,7 +22,6 @@ mod mutants;
 mod own_ci;
 mod prometheus;
 mod report;
-mod stub_stringsvc;
 mod test_run;
 mod tracing;
 mod tree_copy;
@@ -35,7 +34,8 @@ use crate::git::Git;
 use crate::next;
 use crate::position::{self, Place};
 use crate::series::{self, Exercise};
-use crate::service::{Service, build_binary, loopback_addr_in};
+use crate::service::{Service, build_binary};
+use harness::loopback_addr_in;
 use report::Report;
 
 pub use test_run::passed_tests;

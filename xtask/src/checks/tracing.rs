@@ -4,12 +4,11 @@
 use std::path::Path;
 
 use anyhow::Result;
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use serde_json::json;
 
 use super::report::Report;
-use crate::otlp::{ReceivedSpan, Receiver};
 use crate::traces::start_traced;
+use harness::otlp::{ReceivedSpan, Receiver, SpanKind};
 
 /// 20-trace-across-services: a Concat through addsvc and stringsvc exports one trace, in
 /// which stringsvc's server span is the child of addsvc's client span.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::child::KillOnDrop;
-use crate::service::loopback_addr_in;
+use harness::loopback_addr_in;
 
 pub struct LoggedService {
     pub name: &'static str,

@@ -22,7 +22,7 @@ use super::block::{Action, Block, Kind};
 use super::matching::in_order;
 use crate::cargo::build_bins;
 use crate::child::KillOnDrop;
-use crate::service::{loopback_addr_in, without_service_env};
+use harness::{loopback_addr_in, without_service_env};
 
 /// The binary `cargo run` starts when no `--bin` is given.
 const DEFAULT_BINARY: &str = "addsvc";

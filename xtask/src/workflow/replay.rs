@@ -29,7 +29,7 @@ use anyhow::{Context, Result};
 
 use super::parse::{Action, Condition, Job, Step, Workflow};
 use crate::child::KillOnDrop;
-use crate::service::without_service_env;
+use harness::without_service_env;
 
 /// One step of the replay and what became of it.
 pub struct StepRun {
