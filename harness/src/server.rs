@@ -15,7 +15,7 @@ pub struct Server {
     process: Process,
     base_url: String,
     client: reqwest::Client,
-    dependencies: Vec<Box<dyn Any + Send>>,
+    dependencies: Vec<Box<dyn Any + Send + Sync>>,
 }
 
 impl Server {
@@ -45,7 +45,7 @@ impl Server {
 
     /// Keeps `dependency` (a stand-in, another server) running as long as
     /// this server: it is dropped after the server stopped.
-    pub fn holding(mut self, dependency: impl Any + Send) -> Server {
+    pub fn holding(mut self, dependency: impl Any + Send + Sync) -> Server {
         self.dependencies.push(Box::new(dependency));
         self
     }
