@@ -58,15 +58,21 @@ impl Background {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
+    /// Stops serving at once: open connections are closed, and the port is
+    /// free again when this returns. Stopping twice does nothing.
+    pub fn stop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // The stop command is sent at once; its future only reports
+            // completion, which joining the thread waits for.
+            drop(self.handle.stop(false));
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
-        // The stop command is sent at once; its future only reports completion,
-        // which joining the thread waits for.
-        drop(self.handle.stop(false));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }

@@ -17,8 +17,7 @@ use serde_json::{Value, json};
 
 use crate::background::Background;
 
-/// A running stand-in; dropping it stops it at once, like a crash: open
-/// connections are closed and the port refuses new ones.
+/// A running stand-in, stopped when dropped.
 pub struct StandIn {
     app: Background,
     base_url: String,
@@ -74,6 +73,12 @@ impl StandIn {
 
     pub fn addr(&self) -> SocketAddr {
         self.app.addr()
+    }
+
+    /// Stops the stand-in at once, as a crash would: open connections are
+    /// closed and its port refuses new ones. Dropping it does the same.
+    pub fn kill(&mut self) {
+        self.app.stop();
     }
 
     /// The calls received so far, answered or not yet.
