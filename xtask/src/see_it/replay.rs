@@ -24,7 +24,7 @@ use crate::cargo::build_bins;
 use crate::child::KillOnDrop;
 use harness::{loopback_addr_in, without_service_env};
 
-/// The binary `cargo run` starts when no `--bin` is given.
+/// The binary `cargo run` starts when no `--bin` or `-p` is given.
 const DEFAULT_BINARY: &str = "addsvc";
 /// Where each service listens unless told otherwise.
 const DEFAULT_PORTS: [(&str, u16); 2] = [("addsvc", 8080), ("stringsvc", 8081)];
@@ -95,7 +95,8 @@ fn ports(block: &Block) -> BTreeSet<u16> {
     ports
 }
 
-/// `cargo run [--bin NAME] [-- ARGS…]` as (binary name, ARGS); None for any other command.
+/// `cargo run [--bin NAME | -p NAME] [-- ARGS…]` as (binary name, ARGS); None for any other
+/// command. A package here has one binary, named after it.
 fn server_invocation(command: &str) -> Result<Option<(String, Vec<String>)>> {
     let mut words = command.split_whitespace();
     if (words.next(), words.next()) != (Some("cargo"), Some("run")) {
@@ -104,7 +105,11 @@ fn server_invocation(command: &str) -> Result<Option<(String, Vec<String>)>> {
     let mut binary = DEFAULT_BINARY.to_owned();
     while let Some(word) = words.next() {
         match word {
-            "--bin" => binary = words.next().context("`--bin` without a name")?.to_owned(),
+            "--bin" | "-p" | "--package" => {
+                binary = (words.next())
+                    .with_context(|| format!("`{word}` without a name"))?
+                    .to_owned()
+            }
             "--" => return Ok(Some((binary, words.map(str::to_owned).collect()))),
             other => bail!("cannot replay `{command}`: unknown option `{other}`"),
         }
@@ -297,6 +302,13 @@ mod tests {
             Some(("stringsvc".to_owned(), vec![]))
         );
         assert_eq!(
+            server("cargo run -p stringsvc -- --addr 127.0.0.1:8082"),
+            Some((
+                "stringsvc".to_owned(),
+                vec!["--addr".into(), "127.0.0.1:8082".into()]
+            ))
+        );
+        assert_eq!(
             server("cargo run -- --log-format json"),
             Some((
                 "addsvc".to_owned(),
@@ -311,7 +323,7 @@ mod tests {
     fn the_ports_a_block_names_or_starts_a_server_on() {
         let block = parse(
             "See it:
-  terminal 1 $ cargo run --bin stringsvc
+  terminal 1 $ cargo run -p stringsvc
   terminal 2 $ curl -s localhost:8080/sum
   ts=… msg=dependency stringsvc=http://127.0.0.1:9090
 ",
