@@ -57,34 +57,17 @@ impl Server {
     /// POSTs a raw body with a JSON content type; returns the status and the
     /// body parsed as JSON (`Value::Null` when the body is not JSON).
     pub async fn post(&self, path: &str, body: &str) -> (StatusCode, Value) {
-        let response = self
+        let request = self
             .request(Method::POST, path)
             .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("the request reaches the server");
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .expect("the response body is readable");
+            .body(body.to_owned());
+        let (status, text) = answer(request).await;
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     /// GETs `path`; returns the status and the body as text.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self
-            .request(Method::GET, path)
-            .send()
-            .await
-            .expect("the request reaches the server");
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .expect("the response body is readable");
-        (status, text)
+        answer(self.request(Method::GET, path)).await
     }
 
     /// A request of any method to `path`, for tests that need more control.
@@ -133,6 +116,20 @@ impl Server {
     pub fn kill(&mut self) {
         self.process.kill();
     }
+}
+
+/// Sends `request`; returns the status and the body as text.
+async fn answer(request: RequestBuilder) -> (StatusCode, String) {
+    let response = request
+        .send()
+        .await
+        .expect("the request reaches the server");
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .expect("the response body is readable");
+    (status, text)
 }
 
 /// pact_* (addsvc's dev-dependencies) switch on reqwest's TLS without
