@@ -97,12 +97,12 @@ fn check_mutants(copy: &Path, report: &mut Report) -> Result<()> {
     let result = run_mutants(copy, report);
     // The copy shares the target dir, and cargo judges freshness by file times: leave the
     // artifacts built from the attendee's code, not from the last mutant.
-    run_tests(copy, &["--lib", "--no-run"], "")?;
+    run_tests(copy, &["-p", "addsvc", "--lib", "--no-run"], "")?;
     result
 }
 
 fn run_mutants(copy: &Path, report: &mut Report) -> Result<()> {
-    let (passed, output) = run_tests(copy, &["--lib"], FILTER)?;
+    let (passed, output) = run_tests(copy, &["-p", "addsvc", "--lib"], FILTER)?;
     let count = passed_tests(&output);
     report.expect(
         passed && count >= 3,
@@ -135,7 +135,7 @@ fn run_mutants(copy: &Path, report: &mut Report) -> Result<()> {
             &service_rs,
             pristine.replacen(mutant.original, mutant.mutated, 1),
         )?;
-        let (survived, output) = run_tests(copy, &["--lib"], FILTER)?;
+        let (survived, output) = run_tests(copy, &["-p", "addsvc", "--lib"], FILTER)?;
         // A mutant that does not build kills nothing: it proves no test.
         let built = !output.contains("could not compile");
         report.expect(
