@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::cargo::cargo;
+use crate::slides::render::MARP;
 use crate::tools::NPM;
 
 /// The same packages and flags the attendee and verify use later, so that their builds find
@@ -38,6 +39,14 @@ pub fn run(root: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Marp, unless slides/node_modules holds it already.
+pub fn install_marp_once(root: &Path) -> Result<()> {
+    if root.join(MARP).is_file() {
+        return Ok(());
+    }
+    install_marp(root)
 }
 
 /// Marp, pinned by slides/package-lock.json, so that `cargo workshop slides --render` works

@@ -3,6 +3,7 @@
 //! demo, curl for the See it blocks, actionlint, hadolint and kubernetes-validate for the
 //! files of steps 21-23, node, npm, chromium and pdfinfo for the slides.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 pub struct Tool {
@@ -86,20 +87,29 @@ pub const PDFINFO: Tool = Tool {
 impl Tool {
     /// Where the program is on PATH, if it is installed.
     pub fn path(&self) -> Option<PathBuf> {
-        let path = std::env::var_os("PATH")?;
+        self.path_on(&std::env::var_os("PATH")?)
+    }
+
+    /// Where the program is on `search_path` (a PATH value), if it is there.
+    pub fn path_on(&self, search_path: &OsStr) -> Option<PathBuf> {
         let file = format!("{}{}", self.program, std::env::consts::EXE_SUFFIX);
-        std::env::split_paths(&path)
+        std::env::split_paths(search_path)
             .map(|dir| dir.join(&file))
             .find(|candidate| candidate.is_file())
     }
 }
 
 /// The tools of `needed` that are not on PATH.
-pub fn missing<'a>(needed: &'a [&'a Tool]) -> Vec<&'a Tool> {
+pub fn missing<'a>(needed: &[&'a Tool]) -> Vec<&'a Tool> {
+    missing_on(needed, &std::env::var_os("PATH").unwrap_or_default())
+}
+
+/// The tools of `needed` that are not on `search_path` (a PATH value).
+pub fn missing_on<'a>(needed: &[&'a Tool], search_path: &OsStr) -> Vec<&'a Tool> {
     needed
         .iter()
         .copied()
-        .filter(|tool| tool.path().is_none())
+        .filter(|tool| tool.path_on(search_path).is_none())
         .collect()
 }
 

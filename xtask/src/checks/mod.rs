@@ -36,29 +36,50 @@ use crate::position::{self, Place};
 use crate::series::{self, Exercise};
 use crate::service::{Service, build_binary};
 use harness::loopback_addr_in;
+use crate::tools::{ACTIONLINT, KUBERNETES_VALIDATE, Tool};
 use report::Report;
 
 pub use test_run::passed_tests;
 
 type CheckFn = fn(&Path, &mut Report) -> Result<()>;
 
+/// An exercise's check, and the programs it runs that cargo cannot provide: verify skips
+/// its rows where one is missing, naming how to install it.
+pub struct Check {
+    run: CheckFn,
+    pub needs: &'static [&'static Tool],
+}
+
+const fn check(run: CheckFn) -> Option<Check> {
+    Some(Check { run, needs: &[] })
+}
+
 /// The exercises that have an automatic check; the others are discussions.
-fn check_for(exercise: &str) -> Option<CheckFn> {
+pub fn check_for(exercise: &str) -> Option<Check> {
     match exercise {
-        "03-mult" => Some(answers::mult),
-        "05-uppercase" => Some(answers::uppercase),
-        "07-inflight-or-duration" => Some(metrics::inflight_or_duration),
-        "10-transport-logger" => Some(logging::transport_logger),
-        "11-request-id" => Some(logging::request_id),
-        "14-teapot" => Some(answers::teapot),
-        "17-optional-uppercase" => Some(answers::optional_uppercase),
-        "19-new-contract" => Some(contract::new_contract),
-        "19-unit-tests" => Some(mutants::unit_tests),
-        "20-trace-across-services" => Some(tracing::trace_across_services),
-        "21-own-repo-ci" => Some(own_ci::own_repo_ci),
-        "22-deploy-addsvc" => Some(deploy::deploy_addsvc),
-        "23-deploy-stringsvc" => Some(deploy::deploy_stringsvc),
-        "25-least-loaded" => Some(balancing::least_loaded),
+        "03-mult" => check(answers::mult),
+        "05-uppercase" => check(answers::uppercase),
+        "07-inflight-or-duration" => check(metrics::inflight_or_duration),
+        "10-transport-logger" => check(logging::transport_logger),
+        "11-request-id" => check(logging::request_id),
+        "14-teapot" => check(answers::teapot),
+        "17-optional-uppercase" => check(answers::optional_uppercase),
+        "19-new-contract" => check(contract::new_contract),
+        "19-unit-tests" => check(mutants::unit_tests),
+        "20-trace-across-services" => check(tracing::trace_across_services),
+        "21-own-repo-ci" => Some(Check {
+            run: own_ci::own_repo_ci,
+            needs: &[&ACTIONLINT],
+        }),
+        "22-deploy-addsvc" => Some(Check {
+            run: deploy::deploy_addsvc,
+            needs: &[&KUBERNETES_VALIDATE],
+        }),
+        "23-deploy-stringsvc" => Some(Check {
+            run: deploy::deploy_stringsvc,
+            needs: &[&KUBERNETES_VALIDATE],
+        }),
+        "25-least-loaded" => check(balancing::least_loaded),
         _ => None,
     }
 }
@@ -106,7 +127,7 @@ pub fn run(dir: &Path, exercise: &str) -> Result<Verdict> {
             found,
         });
     }
-    Ok(judge(dir, name, check))
+    Ok(judge(dir, name, check.run))
 }
 
 /// Runs `check` on the tree at `dir` and says what it concluded.

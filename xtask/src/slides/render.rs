@@ -15,7 +15,7 @@ use crate::tools::{CHROMIUM, NODE};
 
 const OUT: &str = "slides/out";
 const THEME: &str = "slides/theme/workshop.css";
-const MARP: &str = "slides/node_modules/@marp-team/marp-cli/marp-cli.js";
+pub const MARP: &str = "slides/node_modules/@marp-team/marp-cli/marp-cli.js";
 
 pub struct Rendered {
     pub html: PathBuf,

@@ -12,10 +12,12 @@
 mod deploy;
 mod docker_build;
 mod gates;
+mod prepare;
 mod slides;
 mod table;
 mod workflow_rows;
 
+use std::ffi::OsString;
 use std::path::Path;
 
 use anyhow::{Result, bail};
@@ -45,6 +47,7 @@ pub struct Options {
 }
 
 pub fn run(root: &Path, options: Options) -> Result<()> {
+    prepare::prepare(root)?;
     let scratch = Scratch::new(root, "verify")?;
     println!(
         "Verifying the committed series in {}",
@@ -55,6 +58,7 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
         exercises: series::exercises(scratch.dir())?,
         last_step: series::steps(scratch.dir())?.len() as u32,
         options,
+        search_path: std::env::var_os("PATH").unwrap_or_default(),
     };
     verify.stray_wrong_solution_rows(scratch.dir())?;
     verify.slides_rows(root, scratch.dir());
@@ -85,6 +89,8 @@ struct Verify {
     exercises: Vec<Exercise>,
     last_step: u32,
     options: Options,
+    /// Where the programs rows need are looked for: PATH.
+    search_path: OsString,
 }
 
 impl Verify {
@@ -134,8 +140,9 @@ impl Verify {
         for (exercise, step) in checked {
             println!("\n== check {exercise} on step {number:02}");
             if step == number {
-                self.table.row(
+                self.row_with_tools(
                     format!("check {exercise} on step {number:02}: runs on its own step"),
+                    needs_of(&exercise),
                     || match checks::run(dir, &exercise) {
                         Ok(Verdict::Solved | Verdict::NotSolved) => (true, "ran".to_owned()),
                         other => (false, format!("did not run: {other:?}")),
@@ -198,7 +205,7 @@ impl Verify {
         needs: &[&Tool],
         prove: impl FnOnce() -> (bool, String),
     ) {
-        let missing = tools::missing(needs);
+        let missing = tools::missing_on(needs, &self.search_path);
         if missing.is_empty() {
             self.table.row(item, prove);
             return;
@@ -241,7 +248,8 @@ impl Verify {
             )
         };
         println!("\n== {exercise} {state}");
-        self.table.row(format!("exercise {exercise} {item}"), || {
+        let needs = needs_of(exercise);
+        self.row_with_tools(format!("exercise {exercise} {item}"), needs, || {
             let held_here = match checks::run(dir, exercise) {
                 Ok(Verdict::Solved) => solved,
                 Ok(Verdict::NotSolved) => !solved,
@@ -265,8 +273,9 @@ impl Verify {
             "\n== {name} with wrong solution {} (the check must fail)",
             wrong.what
         );
-        self.table.row(
+        self.row_with_tools(
             format!("exercise {name} rejects wrong solution {}", wrong.what),
+            needs_of(name),
             || {
                 if let Err(error) = applied {
                     return (false, format!("{error:#}"));
@@ -332,6 +341,11 @@ impl Verify {
     }
 }
 
+/// The programs the check of `exercise` runs, as its entry in the table of checks declares.
+fn needs_of(exercise: &str) -> &'static [&'static Tool] {
+    checks::check_for(exercise).map_or(&[], |check| check.needs)
+}
+
 /// A linter's row: passed with `clean_detail`, or failed with the first line it printed (all
 /// of it goes to the log above the table).
 fn lint_row(result: Result<Linted>, clean_detail: &str) -> (bool, String) {
@@ -348,5 +362,69 @@ fn lint_row(result: Result<Linted>, clean_detail: &str) -> (bool, String) {
             (linted.passed, detail)
         }
         Err(error) => (false, format!("{error:#}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Verify over the repository's exercises, looking for programs on `search_path`.
+    fn verify_with(search_path: &str, require_tools: bool) -> Verify {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        Verify {
+            table: Table::default(),
+            exercises: series::exercises(root).unwrap(),
+            last_step: series::steps(root).unwrap().len() as u32,
+            options: Options {
+                skip_demo: false,
+                require_tools,
+            },
+            search_path: OsString::from(search_path),
+        }
+    }
+
+    /// Every row of every exercise whose check runs a program, on a machine without it:
+    /// the check never runs (the tree given does not exist), each row is skipped, or
+    /// failed where the run requires every tool.
+    fn rows_without_tools(require_tools: bool) -> (Verify, usize) {
+        let mut verify = verify_with("", require_tools);
+        let nowhere = Path::new("/nonexistent/tree");
+        let needing: Vec<Exercise> = verify
+            .exercises
+            .iter()
+            .filter(|exercise| !needs_of(&exercise.name).is_empty())
+            .map(|exercise| Exercise {
+                step: exercise.step,
+                name: exercise.name.clone(),
+                solution_patch: None,
+            })
+            .collect();
+        for exercise in &needing {
+            verify.exercise_row(nowhere, &exercise.name, false);
+            verify.exercise_row(nowhere, &exercise.name, true);
+            let wrong = WrongSolution {
+                exercise: Some(exercise.name.clone()),
+                what: "anything".to_owned(),
+                path: nowhere.to_owned(),
+            };
+            verify.wrong_solution_row(nowhere, exercise, &wrong, Ok(()));
+        }
+        let rows = needing.len() * 3;
+        (verify, rows)
+    }
+
+    #[test]
+    fn rows_whose_program_is_missing_are_skipped() {
+        let (verify, rows) = rows_without_tools(false);
+        assert!(rows >= 9, "exercises 21, 22 and 23 need linters");
+        assert_eq!(verify.table.count(Outcome::Skipped), rows);
+        assert_eq!(verify.table.count(Outcome::Failed), 0);
+    }
+
+    #[test]
+    fn rows_whose_program_is_missing_fail_when_every_tool_is_required() {
+        let (verify, rows) = rows_without_tools(true);
+        assert_eq!(verify.table.count(Outcome::Failed), rows);
     }
 }

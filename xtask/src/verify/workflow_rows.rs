@@ -52,6 +52,7 @@ mod tests {
                 skip_demo: true,
                 require_tools: false,
             },
+            search_path: std::env::var_os("PATH").unwrap_or_default(),
         }
     }
 
