@@ -35,8 +35,8 @@ use crate::next;
 use crate::position::{self, Place};
 use crate::series::{self, Exercise};
 use crate::service::{Service, build_binary};
-use harness::loopback_addr_in;
 use crate::tools::{ACTIONLINT, KUBERNETES_VALIDATE, Tool};
+use harness::loopback_addr_in;
 use report::Report;
 
 pub use test_run::passed_tests;

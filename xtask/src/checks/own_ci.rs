@@ -1,9 +1,11 @@
 //! Check 21-own-repo-ci: the attendee's CI workflow runs every test, and a failing test
 //! fails it. Three proofs: actionlint reports nothing on the workflow; its `run:` steps,
 //! replayed in order on the tree, pass; and in a copy of the tree with one more test that
-//! always fails (the canary), the replay fails, at a step whose output names the canary.
-//! A workflow that runs only some of the tests, or swallows their failure (`|| true`,
-//! `continue-on-error`), passes the first two and not the third.
+//! always fails (the canary), the replay fails, at a step whose output names the canary. The
+//! canary goes into each package of the workspace in turn (addsvc, the kit, stringsvc), one
+//! copy each: a workflow that tests one package only is caught by another's canary. A
+//! workflow that runs only some of the tests, or swallows their failure (`|| true`,
+//! `continue-on-error`, a pipe without pipefail), passes the first two and not the third.
 
 use std::path::Path;
 
@@ -15,9 +17,11 @@ use crate::lint;
 use crate::tools::{self, ACTIONLINT};
 use crate::workflow::{self, Outcome, Replay, StepRun, WORKFLOW_FILE};
 
-/// The canary: an integration test file of its own, so that only a run of every test
-/// target (not `--lib`, not one `--test`) runs it.
+/// The canary: an integration test file of its own in a package's tests/, so that only a
+/// run of every test target (not `--lib`, not one `--test`) runs it.
 const CANARY_FILE: &str = "tests/ci_canary.rs";
+/// The packages a canary goes into, by directory, where the tree has them.
+const PACKAGES: [&str; 3] = [".", "kit", "stringsvc"];
 const CANARY_TEST: &str = "ci_canary_fails_on_purpose";
 const CANARY_SOURCE: &str = r#"//! Written by `cargo workshop check 21-own-repo-ci` into a copy of your tree: a test that
 //! always fails, to prove that a failing test fails the workflow.
@@ -49,20 +53,32 @@ pub fn own_repo_ci(dir: &Path, report: &mut Report) -> Result<()> {
         // A workflow that already fails proves nothing about a failing test.
         return Ok(());
     }
-    println!("\nThe workflow on a copy of your tree with {CANARY_FILE}, a test that always fails:");
-    let copy = std::env::temp_dir().join(format!("workshop-ci-canary-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&copy);
-    copy_tree(dir, &copy)?;
-    std::fs::write(copy.join(CANARY_FILE), CANARY_SOURCE)?;
-    let replay = workflow::replay_in(&copy);
-    let _ = std::fs::remove_dir_all(&copy);
-    let (caught, why) = canary_verdict(&replay?);
-    report.expect(
-        caught,
-        format!(
-            "with a failing test added ({CANARY_FILE}), the workflow fails because of it: {why}"
-        ),
-    );
+    for package in PACKAGES
+        .iter()
+        .filter(|package| dir.join(package).join("Cargo.toml").is_file())
+    {
+        let canary = Path::new(package).join(CANARY_FILE);
+        let canary = canary
+            .strip_prefix(".")
+            .unwrap_or(&canary)
+            .display()
+            .to_string();
+        println!("\nThe workflow on a copy of your tree with {canary}, a test that always fails:");
+        let copy = std::env::temp_dir().join(format!("workshop-ci-canary-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&copy);
+        copy_tree(dir, &copy)?;
+        std::fs::create_dir_all(copy.join(package).join("tests"))?;
+        std::fs::write(copy.join(&canary), CANARY_SOURCE)?;
+        let replay = workflow::replay_in(&copy);
+        let _ = std::fs::remove_dir_all(&copy);
+        let (caught, why) = canary_verdict(&replay?);
+        report.expect(
+            caught,
+            format!(
+                "with a failing test added ({canary}), the workflow fails because of it: {why}"
+            ),
+        );
+    }
     Ok(())
 }
 

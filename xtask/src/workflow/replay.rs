@@ -1,7 +1,7 @@
 //! Running a workflow's `run:` steps on this machine, in order, the way GitHub's runner
-//! would run them in a fresh checkout of the tree: each script in bash with `-e -o
-//! pipefail` (GitHub's default shell), with the `env:` of the workflow, the job and the
-//! step, in its `working-directory`.
+//! would run them in a fresh checkout of the tree: each script in the shell GitHub would use
+//! for it (see `shell_command`), with the `env:` of the workflow, the job and the step, in its
+//! `working-directory`.
 //!
 //! What cannot happen here is said, not faked:
 //! - `uses:` steps (checkout, toolchain, cache) are actions that only GitHub runs: they are
@@ -20,7 +20,7 @@
 //!   would not have (ADDSVC_…, OTEL_…); GitHub's own (CI, GITHUB_…) are not made up.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Instant;
@@ -206,17 +206,9 @@ fn run_step(dir: &Path, step: &Step) -> Result<(bool, String)> {
         println!("    {reason}");
         return Ok((false, reason));
     }
-    let mut command = match step.shell.as_deref() {
-        None | Some("bash") => {
-            let mut bash = Command::new("bash");
-            bash.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
-            bash
-        }
-        Some(_) => {
-            let mut sh = Command::new("sh");
-            sh.args(["-e", "-c", script]);
-            sh
-        }
+    let script_file = ScriptFile::write(script)?;
+    let Some(mut command) = shell_command(step.shell.as_deref(), script_file.path()) else {
+        unreachable!("cannot_run refuses the shells the replay cannot run");
     };
     let directory = dir.join(step.working_directory.as_deref().unwrap_or("."));
     command.current_dir(&directory);
@@ -251,10 +243,8 @@ fn run_step(dir: &Path, step: &Step) -> Result<(bool, String)> {
 
 /// Why the replay cannot run `step` as written, if it cannot.
 fn cannot_run(dir: &Path, step: &Step, script: &str) -> Option<String> {
-    if let Some(shell) = step
-        .shell
-        .as_deref()
-        .filter(|shell| !["bash", "sh"].contains(shell))
+    if let Some(shell) = step.shell.as_deref()
+        && shell_command(Some(shell), Path::new("script")).is_none()
     {
         return Some(format!(
             "cannot replay `shell: {shell}`: the replay runs bash and sh scripts only"
@@ -275,6 +265,60 @@ fn cannot_run(dir: &Path, step: &Step, script: &str) -> Option<String> {
         return Some(format!("working-directory `{directory}` does not exist"));
     }
     None
+}
+
+/// The command GitHub's runner starts for a `run:` step on Linux, given the step's `shell:`
+/// (GitHub's workflow syntax, "jobs.<job_id>.steps[*].shell"): unspecified is `bash -e {0}`,
+/// without pipefail; only an explicit `shell: bash` adds `-o pipefail`; `sh` is `sh -e {0}`;
+/// a template such as `bash -x {0}` runs as written. None: a shell the replay cannot run.
+fn shell_command(shell: Option<&str>, script: &Path) -> Option<Command> {
+    let template: Vec<&str> = match shell {
+        None => vec!["bash", "-e", "{0}"],
+        Some("bash") => vec!["bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}"],
+        Some("sh") => vec!["sh", "-e", "{0}"],
+        Some(template) if template.contains("{0}") => template.split_whitespace().collect(),
+        Some(_) => return None,
+    };
+    let (program, args) = template.split_first()?;
+    if !["bash", "sh"].contains(program) {
+        return None;
+    }
+    let mut command = Command::new(program);
+    for arg in args {
+        if *arg == "{0}" {
+            command.arg(script);
+        } else {
+            command.arg(arg);
+        }
+    }
+    Some(command)
+}
+
+/// A step's script in a file of its own, as the runner writes it; removed when dropped.
+struct ScriptFile(PathBuf);
+
+impl ScriptFile {
+    fn write(script: &str) -> Result<ScriptFile> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "workshop-ci-step-{}-{number}.sh",
+            std::process::id()
+        ));
+        std::fs::write(&path, script)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        Ok(ScriptFile(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScriptFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 #[cfg(test)]
@@ -311,12 +355,24 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_pipeline_fails_and_stops_the_replay() {
+    fn a_failed_pipeline_fails_only_where_github_sets_pipefail() {
+        // No shell: GitHub runs `bash -e {0}`, and a pipeline is as good as its last command.
+        let unspecified = replayed("jobs:\n  a:\n    steps:\n      - run: false | true\n");
+        assert_eq!(outcomes(&unspecified), [&Outcome::Passed]);
+        let sh =
+            replayed("jobs:\n  a:\n    steps:\n      - run: false | true\n        shell: sh\n");
+        assert_eq!(outcomes(&sh), [&Outcome::Passed]);
+        // An explicit `shell: bash` adds `-o pipefail`: the failure stops the replay.
         let replay = replayed(
-            "jobs:\n  a:\n    steps:\n      - run: false | true\n  b:\n    steps:\n      - run: echo never\n",
+            "jobs:\n  a:\n    defaults:\n      run:\n        shell: bash\n    steps:\n\
+             \x20     - run: false | true\n  b:\n    steps:\n      - run: echo never\n",
         );
         assert_eq!(outcomes(&replay), [&Outcome::Failed]);
         assert_eq!(replay.failure().unwrap().job, "a");
+        let template = replayed(
+            "jobs:\n  a:\n    steps:\n      - run: false | true\n        shell: bash -o pipefail {0}\n",
+        );
+        assert_eq!(outcomes(&template), [&Outcome::Failed]);
     }
 
     #[test]
