@@ -18,7 +18,7 @@ use crate::tools::{self, PROMETHEUS, PROMTOOL};
 /// The target the committed config scrapes, replaced by the started addsvc's address.
 const CONFIG_TARGET: &str = "127.0.0.1:8080";
 
-const QUERIES: [(&str, &str); 3] = [
+const QUERIES: [(&str, &str); 4] = [
     (
         "requests per second, by method and success",
         "sum by (method, success) (rate(addsvc_request_duration_seconds_count[10s]))",
@@ -28,22 +28,40 @@ const QUERIES: [(&str, &str); 3] = [
         "characters concatenated",
         "addsvc_characters_concatenated_total",
     ),
+    (
+        "calls to stringsvc per second, by instance's url and success (from step 25)",
+        PER_INSTANCE,
+    ),
 ];
+
+/// addsvc's calls per stringsvc instance. Its label is `url`: Prometheus gives the label
+/// `instance` to the scraped target, and would rename a series' own `instance` to
+/// `exported_instance`.
+const PER_INSTANCE: &str = "sum by (url, success) (rate(addsvc_stringsvc_calls_total[10s]))";
 
 pub fn run(dir: &Path) -> Result<()> {
     let prometheus = PROMETHEUS
         .path()
         .with_context(|| tools::describe_missing(&[&PROMETHEUS]))?;
     let addsvc_binary = build_binary(dir, "addsvc")?;
-    // From step 15 on there is a stringsvc, and from step 16 Concat needs it.
-    let stringsvc = match build_binary(dir, "stringsvc") {
-        Ok(binary) => Some(Service::start(&binary, &[])?),
-        Err(_) => None,
+    // From step 15 on there is a stringsvc, and from step 16 Concat needs it; from step 25
+    // addsvc balances over a list of them, and counts its calls to each.
+    let balances = dir.join("kit/src/balancer.rs").is_file();
+    let stringsvcs = match build_binary(dir, "stringsvc") {
+        Ok(binary) => (0..if balances { 2 } else { 1 })
+            .map(|_| Service::start(&binary, &[]))
+            .collect::<Result<Vec<_>>>()?,
+        Err(_) => Vec::new(),
     };
-    let env: Vec<(&str, &str)> = stringsvc
-        .iter()
-        .map(|stringsvc| ("ADDSVC_STRINGSVC_URL", stringsvc.base_url.as_str()))
-        .collect();
+    let urls = (stringsvcs.iter())
+        .map(|stringsvc| stringsvc.base_url.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let env: Vec<(&str, &str)> = if stringsvcs.is_empty() {
+        Vec::new()
+    } else {
+        vec![("ADDSVC_STRINGSVC_URL", urls.as_str())]
+    };
     let addsvc = Service::start_with_env(&addsvc_binary, &[], &env)?;
     let addsvc_addr = addsvc.base_url.trim_start_matches("http://").to_owned();
     println!("addsvc at {addsvc_addr}");
@@ -121,7 +139,11 @@ pub fn run(dir: &Path) -> Result<()> {
 
     for (title, promql) in QUERIES {
         println!("\n{title}:\n  {promql}");
-        for series in query(promql)? {
+        let answer = query(promql)?;
+        if answer.is_empty() {
+            println!("  (no series at this step)");
+        }
+        for series in answer {
             let labels = series["metric"]
                 .as_object()
                 .map(|labels| {
@@ -145,7 +167,20 @@ pub fn run(dir: &Path) -> Result<()> {
             );
         }
     }
+    let per_instance = query(PER_INSTANCE)?;
     let _ = std::fs::remove_dir_all(&scratch);
+    if balances {
+        let urls = (per_instance.iter())
+            .filter_map(|series| series["metric"]["url"].as_str())
+            .collect::<std::collections::BTreeSet<_>>();
+        if urls.len() < stringsvcs.len() {
+            bail!(
+                "Prometheus has calls to {} stringsvc url(s), not {}: {per_instance:?}",
+                urls.len(),
+                stringsvcs.len()
+            );
+        }
+    }
     if scraped <= 0.0 {
         bail!("Prometheus did not scrape a non-zero addsvc_integers_summed_total within 60 s");
     }

@@ -67,7 +67,7 @@ mod tests {
     fn keys_match_whole_names() {
         assert!(has_key(r#"ts=1 a=tea error="I'm a teapot""#, "error"));
         assert!(has_key(r#"{"error":"x"}"#, "error"));
-        assert!(!has_key("ts=1 transport_error=x", "error"));
+        assert!(!has_key("ts=1 endpoint_error=x", "error"));
         assert!(!has_key("ts=1 v=3", "error"));
     }
 

@@ -147,11 +147,11 @@ fn canary_verdict(replay: &Replay) -> (bool, String) {
         ),
         Some(step) => format!(
             "`{}` in job {} ran it, yet the step passed: something swallows the failure \
-             (`|| true`, `; true`, a pipe without its status?)",
+             (`|| true`, `; true`, a pipe without pipefail?)",
             step.label, step.job
         ),
-        None => "the workflow passed and no step ran it: run every test target, not only the \
-                 unit tests (--lib) or one --test"
+        None => "the workflow passed and no step ran it: run every test target of every \
+                 package, not only the unit tests (--lib), one --test or one -p"
             .to_owned(),
     };
     (false, why)

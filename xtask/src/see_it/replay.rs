@@ -55,11 +55,13 @@ pub fn replay(dir: &Path, block: &Block) -> Result<usize> {
                     );
                 }
                 match server_invocation(command)? {
-                    Some((name, args)) => {
+                    Some(invocation) => {
+                        let name = &invocation.binary;
                         let binary = binaries
-                            .get(&name)
+                            .get(name)
                             .with_context(|| format!("this step builds no binary `{name}`"))?;
-                        let server = Server::start(dir, binary, &args, command, &terminal.lines)?;
+                        let server =
+                            Server::start(dir, binary, &invocation, command, &terminal.lines)?;
                         terminal.server = Some(server);
                         terminal.expect(action, LOG_WAIT)?;
                     }
@@ -87,7 +89,8 @@ fn ports(block: &Block) -> BTreeSet<u16> {
                 ports.extend(digits.parse::<u16>().ok().filter(|port| *port != 0));
             }
         }
-        if let Ok(Some((name, _))) = server_invocation(text) {
+        if let Ok(Some(invocation)) = server_invocation(text) {
+            let name = invocation.binary;
             let default = DEFAULT_PORTS.iter().find(|(service, _)| *service == name);
             ports.extend(default.map(|(_, port)| *port));
         }
@@ -95,10 +98,24 @@ fn ports(block: &Block) -> BTreeSet<u16> {
     ports
 }
 
-/// `cargo run [--bin NAME | -p NAME] [-- ARGS…]` as (binary name, ARGS); None for any other
-/// command. A package here has one binary, named after it.
-fn server_invocation(command: &str) -> Result<Option<(String, Vec<String>)>> {
-    let mut words = command.split_whitespace();
+/// `[NAME=VALUE…] cargo run [--bin NAME | -p NAME] [-- ARGS…]`, the service a block starts.
+#[derive(Debug, PartialEq)]
+struct Invocation {
+    binary: String,
+    args: Vec<String>,
+    /// The environment the command sets before `cargo`, as a shell would.
+    env: Vec<(String, String)>,
+}
+
+/// The service `command` starts; None for any other command. A package here has one
+/// binary, named after it.
+fn server_invocation(command: &str) -> Result<Option<Invocation>> {
+    let mut words = command.split_whitespace().peekable();
+    let mut env = Vec::new();
+    while let Some((name, value)) = words.peek().and_then(|word| assignment(word)) {
+        env.push((name.to_owned(), value.to_owned()));
+        words.next();
+    }
     if (words.next(), words.next()) != (Some("cargo"), Some("run")) {
         return Ok(None);
     }
@@ -110,11 +127,30 @@ fn server_invocation(command: &str) -> Result<Option<(String, Vec<String>)>> {
                     .with_context(|| format!("`{word}` without a name"))?
                     .to_owned()
             }
-            "--" => return Ok(Some((binary, words.map(str::to_owned).collect()))),
+            "--" => {
+                let args = words.map(str::to_owned).collect();
+                return Ok(Some(Invocation { binary, args, env }));
+            }
             other => bail!("cannot replay `{command}`: unknown option `{other}`"),
         }
     }
-    Ok(Some((binary, Vec::new())))
+    Ok(Some(Invocation {
+        binary,
+        args: Vec::new(),
+        env,
+    }))
+}
+
+/// `NAME=VALUE` as the shell reads an assignment before a command: NAME is letters,
+/// digits and underscores, not starting with a digit.
+fn assignment(word: &str) -> Option<(&str, &str)> {
+    let (name, value) = word.split_once('=')?;
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then_some((name, value))
 }
 
 /// One terminal of the block: what it printed, and the server that occupies it, if any.
@@ -197,19 +233,22 @@ struct Server {
 }
 
 impl Server {
-    /// Starts `binary args…` in `dir`, its stdout and stderr appended to `lines`, and waits
-    /// until it says where it listens.
+    /// Starts `binary` with the invocation's arguments and environment in `dir`, its stdout
+    /// and stderr appended to `lines`, and waits until it says where it listens.
     fn start(
         dir: &Path,
         binary: &Path,
-        args: &[String],
+        invocation: &Invocation,
         command: &str,
         lines: &Arc<Mutex<Vec<String>>>,
     ) -> Result<Server> {
         let mut process = Command::new(binary);
         // Only the block configures the service, not the caller's shell.
         without_service_env(&mut process);
-        process.args(args).current_dir(dir);
+        process
+            .args(&invocation.args)
+            .envs(invocation.env.iter().map(|(name, value)| (name, value)))
+            .current_dir(dir);
         let (child, output) = spawn_with_output(process)?;
         let mut server = Server {
             child: KillOnDrop(child),
@@ -295,7 +334,11 @@ mod tests {
 
     #[test]
     fn cargo_run_starts_the_built_binary_with_the_arguments_after_the_dashes() {
-        let server = |command| server_invocation(command).unwrap();
+        let server = |command| {
+            server_invocation(command)
+                .unwrap()
+                .map(|invocation| (invocation.binary, invocation.args))
+        };
         assert_eq!(server("cargo run"), Some(("addsvc".to_owned(), vec![])));
         assert_eq!(
             server("cargo run --bin stringsvc"),
@@ -317,6 +360,24 @@ mod tests {
         );
         assert_eq!(server("cargo test --test api contract_consumer"), None);
         assert!(server_invocation("cargo run --release").is_err());
+    }
+
+    #[test]
+    fn assignments_before_cargo_run_set_the_services_environment() {
+        let invocation = server_invocation("ADDSVC_LOG_FORMAT=json RUST_LOG= cargo run -p addsvc")
+            .unwrap()
+            .unwrap();
+        assert_eq!(invocation.binary, "addsvc");
+        assert_eq!(
+            invocation.env,
+            [
+                ("ADDSVC_LOG_FORMAT".to_owned(), "json".to_owned()),
+                ("RUST_LOG".to_owned(), String::new())
+            ]
+        );
+        assert_eq!(server_invocation("A=1 cargo test").unwrap(), None);
+        assert_eq!(assignment("1A=x"), None);
+        assert_eq!(assignment("--addr=x"), None);
     }
 
     #[test]
