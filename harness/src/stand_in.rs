@@ -2,8 +2,9 @@
 //! `POST /uppercase` as the contract between the two services says stringsvc
 //! does (tests/pacts/addsvc-stringsvc.json; stringsvc's provider test holds the
 //! real one to it), and a test decides how fast it answers, stops it, and
-//! starts it again on its port. It counts the calls it gets and keeps the
-//! `traceparent` each carried: what addsvc did, whatever its code looks like.
+//! starts it again on its port. It counts the calls it gets and keeps the body
+//! and the `traceparent` each carried: what addsvc did, whatever its code
+//! looks like.
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ pub struct StandIn {
 #[derive(Default)]
 struct Seen {
     calls: AtomicUsize,
+    bodies: Mutex<Vec<Value>>,
     traceparents: Mutex<Vec<String>>,
 }
 
@@ -86,6 +88,15 @@ impl StandIn {
         self.seen.calls.load(Ordering::SeqCst)
     }
 
+    /// The JSON body of each call, in order.
+    pub fn bodies(&self) -> Vec<Value> {
+        self.seen
+            .bodies
+            .lock()
+            .map(|seen| seen.clone())
+            .unwrap_or_default()
+    }
+
     /// The `traceparent` header of each call that carried one, in order.
     pub fn traceparents(&self) -> Vec<String> {
         self.seen
@@ -105,6 +116,9 @@ async fn uppercase(
     delay: web::Data<Duration>,
 ) -> HttpResponse {
     seen.calls.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut bodies) = seen.bodies.lock() {
+        bodies.push(body.clone());
+    }
     if let Some(traceparent) = request
         .headers()
         .get("traceparent")

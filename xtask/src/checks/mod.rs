@@ -20,6 +20,7 @@ mod logging;
 mod metrics;
 mod mutants;
 mod own_ci;
+mod pact_match;
 mod prometheus;
 mod report;
 mod test_run;
