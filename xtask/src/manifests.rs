@@ -33,6 +33,8 @@ pub struct Deployment {
 pub struct Container {
     pub name: String,
     pub image: String,
+    /// `imagePullPolicy` as written; see [`Container::pull_policy`] for what a kubelet uses.
+    pub image_pull_policy: Option<String>,
     /// Replaces the image's ENTRYPOINT when set.
     pub command: Option<Vec<String>>,
     /// Replaces the image's CMD when set.
@@ -169,6 +171,38 @@ impl Container {
         let last = self.image.rsplit('/').next().unwrap_or(&self.image);
         last.split([':', '@']).next().unwrap_or(last)
     }
+
+    /// The image's tag as Kubernetes reads the reference: `latest` when it names neither a
+    /// tag nor a digest, empty when it names only a digest.
+    pub fn image_tag(&self) -> &str {
+        let (name, digest) = match self.image.split_once('@') {
+            Some((name, digest)) => (name, Some(digest)),
+            None => (self.image.as_str(), None),
+        };
+        let last = name.rsplit('/').next().unwrap_or(name);
+        match (last.split_once(':'), digest) {
+            (Some((_, tag)), _) => tag,
+            (None, Some(_)) => "",
+            (None, None) => "latest",
+        }
+    }
+
+    /// The pull policy a kubelet uses: the field when set, otherwise the API server's
+    /// default, `Always` for the tag `latest` (or no tag) and `IfNotPresent` for any other.
+    pub fn pull_policy(&self) -> &str {
+        match &self.image_pull_policy {
+            Some(policy) => policy,
+            None if self.image_tag() == "latest" => "Always",
+            None => "IfNotPresent",
+        }
+    }
+
+    /// The reference without Docker Hub's implicit `docker.io/` and `library/`:
+    /// `docker.io/library/addsvc:dev` is the image `kind load docker-image addsvc:dev` loads.
+    pub fn image_reference(&self) -> &str {
+        let image = self.image.strip_prefix("docker.io/").unwrap_or(&self.image);
+        image.strip_prefix("library/").unwrap_or(image)
+    }
 }
 
 fn deployment(object: &Value) -> Result<Deployment> {
@@ -215,6 +249,7 @@ fn container(object: &Value) -> Result<Container> {
         .collect();
     Ok(Container {
         image: object["image"].as_str().unwrap_or_default().to_owned(),
+        image_pull_policy: object["imagePullPolicy"].as_str().map(str::to_owned),
         command: strings(&object["command"]),
         args: strings(&object["args"]),
         env,
@@ -319,6 +354,27 @@ fn strings(value: &Value) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pull_policy_is_the_field_or_what_the_tag_makes_it() {
+        let container = |image: &str, policy: Option<&str>| {
+            container(&serde_json::json!({"name": "c", "image": image, "imagePullPolicy": policy}))
+                .unwrap()
+        };
+        let policy = |image, policy| container(image, policy).pull_policy().to_owned();
+        assert_eq!(policy("addsvc:dev", None), "IfNotPresent");
+        assert_eq!(policy("addsvc", None), "Always");
+        assert_eq!(policy("addsvc:latest", None), "Always");
+        assert_eq!(policy("localhost:5000/addsvc", None), "Always");
+        assert_eq!(policy("localhost:5000/addsvc:dev", None), "IfNotPresent");
+        assert_eq!(policy("addsvc@sha256:ab", None), "IfNotPresent");
+        assert_eq!(policy("addsvc:dev", Some("Always")), "Always");
+        assert_eq!(policy("addsvc", Some("Never")), "Never");
+        assert_eq!(
+            container("docker.io/library/addsvc:dev", None).image_reference(),
+            "addsvc:dev"
+        );
+    }
 
     const PAIR: &str = r#"
 apiVersion: apps/v1

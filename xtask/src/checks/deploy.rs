@@ -18,9 +18,10 @@ pub fn deploy_addsvc(dir: &Path, report: &mut Report) -> Result<()> {
     let Some(manifests) = valid_manifests(dir, report)? else {
         return Ok(());
     };
-    let Some((deployment, _)) = deployed(&manifests, "addsvc", report) else {
+    let Some((deployment, container)) = deployed(&manifests, "addsvc", report) else {
         return Ok(());
     };
+    runs_the_loaded_image(container, "addsvc:dev", report);
     selected_by_a_service(&manifests, deployment, report);
     let pods = match start(dir, manifests, report) {
         Some(pods) => pods,
@@ -52,6 +53,7 @@ pub fn deploy_stringsvc(dir: &Path, report: &mut Report) -> Result<()> {
     ) else {
         return Ok(());
     };
+    runs_the_loaded_image(container, "stringsvc:dev", report);
     selected_by_a_service(&manifests, stringsvc, report);
     for (kind, probe) in [
         ("readiness", &container.readiness),
@@ -112,6 +114,31 @@ fn valid_manifests(dir: &Path, report: &mut Report) -> Result<Option<Manifests>>
     );
     report.expect(linted.passed, what);
     Ok(linted.passed.then_some(manifests))
+}
+
+/// The container runs `image`, the one `kind load docker-image` put on the cluster's node,
+/// and a kubelet starts it from there: kind has no registry to pull it from.
+fn runs_the_loaded_image(container: &Container, image: &str, report: &mut Report) {
+    report.expect(
+        container.image_reference() == image,
+        format!(
+            "the container runs {image}, the image built and loaded into the cluster (it says \
+             {})",
+            container.image
+        ),
+    );
+    let policy = container.pull_policy();
+    let why = match &container.image_pull_policy {
+        Some(_) => String::new(),
+        None => format!(", the default for the tag \"{}\"", container.image_tag()),
+    };
+    report.expect(
+        policy != "Always",
+        format!(
+            "the kubelet uses the loaded image rather than pull it (imagePullPolicy {policy}\
+             {why}; Always pulls from a registry, which has no {image})"
+        ),
+    );
 }
 
 /// The Deployment whose container runs `image`.
