@@ -18,9 +18,15 @@ const SLOW: Duration = Duration::from_millis(200);
 const CALLS: usize = 120;
 const CLIENTS: usize = 6;
 
+/// addsvc's ejection cool-down, and a margin for the instance to be tried again after it.
+const COOL_DOWN_AND_MARGIN: Duration = Duration::from_millis(1500);
+/// Concats sent one at a time once a failed instance is back.
+const AFTER_RETURN: usize = 40;
+
 /// 25-least-loaded: with two fast instances and a slow one, and several calls at a time,
 /// the slow one gets few calls (at most 15 %) and the fast ones share the rest evenly
-/// (at least 35 % each); every Concat is answered.
+/// (at least 35 % each); every Concat is answered. Then an instance that failed a call and
+/// came back gets its share again: a call that ended in a failure was counted out too.
 pub fn least_loaded(dir: &Path, report: &mut Report) -> Result<()> {
     let addsvc_binary = build_binary(dir, "addsvc")?;
     let fast = [StandIn::start(), StandIn::start()];
@@ -74,5 +80,46 @@ pub fn least_loaded(dir: &Path, report: &mut Report) -> Result<()> {
             ),
         );
     }
+    back_after_a_failure(&addsvc_binary, report)
+}
+
+/// Three instances; one is stopped until a call to it fails, then started again. Once its
+/// ejection is over, Concats sent one at a time (nothing else in flight) must reach it as
+/// often as the others: a count left in flight by the failed call would make it look busy
+/// for ever.
+fn back_after_a_failure(addsvc_binary: &Path, report: &mut Report) -> Result<()> {
+    let steady = [StandIn::start(), StandIn::start()];
+    let mut returning = StandIn::start();
+    let addr = returning.addr();
+    let urls = [
+        steady[0].base_url(),
+        steady[1].base_url(),
+        returning.base_url(),
+    ];
+    let addsvc = start(addsvc_binary, &["--stringsvc-url", &urls.join(",")], &[])?;
+    println!("  an instance stopped until a call to it fails, then started again:");
+    returning.kill();
+    let concat = || addsvc.post_json("/concat", r#"{"a":"foo","b":"bar"}"#);
+    let failed = (0..6)
+        .filter_map(|_| concat().ok())
+        .any(|reply| reply.status != 200);
+    report.expect(
+        failed,
+        "a call to the stopped instance fails (Concat answers other than 200)",
+    );
+    let returned = StandIn::at(addr);
+    thread::sleep(COOL_DOWN_AND_MARGIN);
+    let answered = (0..AFTER_RETURN)
+        .filter(|_| concat().is_ok_and(|reply| reply.status == 200))
+        .count();
+    let calls = returned.calls();
+    report.expect(
+        answered == AFTER_RETURN && calls * 100 >= AFTER_RETURN * 10,
+        format!(
+            "back after its ejection, it gets at least 10 % of {AFTER_RETURN} Concats sent one \
+             at a time ({calls}; {answered} answered): a call that failed is no longer in \
+             flight"
+        ),
+    );
     Ok(())
 }
