@@ -9,6 +9,7 @@ mod build;
 mod process;
 mod procfs;
 mod report;
+mod sinks;
 mod spread;
 mod wrk;
 
@@ -50,6 +51,9 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("could not create {}", scratch.display()))?;
+    if settings.log_sinks {
+        return sinks::run(&binaries.addsvc, settings, &scratch);
+    }
 
     let bare = LoggedService::start("bare-addsvc", &binaries.bare, &[], &scratch)?;
     let stringsvc = match &binaries.stringsvc {

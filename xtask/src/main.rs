@@ -112,6 +112,10 @@ enum Cmd {
         /// ratio of its req/s to one stringsvc's.
         #[arg(long)]
         spread: bool,
+        /// Instead, measure addsvc's /sum with its logs going to a file, to /dev/null and to
+        /// a slow pipe: what the logger that drops no line costs when its output lags.
+        #[arg(long, conflicts_with = "spread")]
+        log_sinks: bool,
     },
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
     Branch {
@@ -173,12 +177,14 @@ fn run(cli: Cli) -> Result<bool> {
             duration,
             connections,
             spread,
+            log_sinks,
         } => load::run(
             &root,
             &load::Settings {
                 seconds: duration,
                 connections,
                 spread,
+                log_sinks,
             },
         )
         .map(|()| true),

@@ -16,6 +16,8 @@ pub struct Settings {
     pub connections: u32,
     /// Also measure /concat with addsvc over three stringsvcs.
     pub spread: bool,
+    /// Instead, measure addsvc's /sum with its logs to a file, /dev/null and a slow pipe.
+    pub log_sinks: bool,
 }
 
 /// What wrk reports about one run.
