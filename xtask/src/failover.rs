@@ -1,7 +1,7 @@
 //! `cargo workshop failover`: the balancing demo (step 25 on). Three stringsvcs behind one
 //! addsvc: how 300 Concats spread over them; then Concats sent without a pause while one
 //! stringsvc is killed and, a moment later, started again on its port, counting the
-//! failures before, during and after; from step 26 also all three killed, when the circuit
+//! failures before, during and after; from step 27 also all three killed, when the circuit
 //! breaker answers at once.
 
 use std::path::Path;
@@ -117,7 +117,7 @@ fn spread(addsvc: &Service, urls: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Every stringsvc killed: Concats answer 503, and from step 26 the breaker answers at once.
+/// Every stringsvc killed: Concats answer 503, and from step 27 the breaker answers at once.
 fn all_down(addsvc: &Service, stringsvcs: &mut [Option<Service>]) -> Result<()> {
     for stringsvc in stringsvcs.iter_mut() {
         *stringsvc = None;
