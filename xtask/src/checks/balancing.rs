@@ -24,7 +24,7 @@ const COOL_DOWN_AND_MARGIN: Duration = Duration::from_millis(1500);
 const AFTER_RETURN: usize = 40;
 
 /// 25-least-loaded: with two fast instances and a slow one, and several calls at a time,
-/// the slow one gets few calls (at most 15 %) and the fast ones share the rest evenly
+/// the slow one gets few calls (at most 20 %; round robin gives it a third) and the fast ones share the rest evenly
 /// (at least 35 % each); every Concat is answered. Then an instance that failed a call and
 /// came back gets its share again: a call that ended in a failure was counted out too.
 pub fn least_loaded(dir: &Path, report: &mut Report) -> Result<()> {
@@ -64,9 +64,9 @@ pub fn least_loaded(dir: &Path, report: &mut Report) -> Result<()> {
     let total = (fast[0].calls() + fast[1].calls() + slow.calls()).max(1);
     let share = |calls: usize| calls * 100 / total;
     report.expect(
-        share(slow.calls()) <= 15,
+        share(slow.calls()) <= 20,
         format!(
-            "the slow instance gets at most 15 % of the calls ({} of {total})",
+            "the slow instance gets at most 20 % of the calls ({} of {total})",
             slow.calls()
         ),
     );
