@@ -7,6 +7,7 @@ mod child;
 mod demo;
 mod dockerfile;
 mod dockerignore;
+mod doctor;
 mod failover;
 mod git;
 mod goto;
@@ -50,6 +51,9 @@ struct Cli {
 enum Cmd {
     /// Before the day, online: download and compile everything the series uses.
     Setup,
+    /// Is this laptop ready? Rust, git, the crates in the cache, the ports, the disk, and the
+    /// optional programs of each part of the day; fails when something every part needs is missing.
+    Doctor,
     /// Put the files the steps touch (src/, tests/, and from later steps .github/, Dockerfile,
     /// deploy/) in the state after step NN (00 = baseline); saves your edits first.
     Goto {
@@ -151,6 +155,7 @@ fn run(cli: Cli) -> Result<bool> {
     cargo::prepare_environment(&root, scratch);
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
+        Cmd::Doctor => doctor::run(&root),
         Cmd::Goto { step } => goto::run(&root, step).map(|()| true),
         Cmd::Status => status::run(&root),
         Cmd::Next => next::run(&root).map(|()| true),

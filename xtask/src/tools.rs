@@ -84,7 +84,43 @@ pub const PDFINFO: Tool = Tool {
     macos: "brew install poppler",
 };
 
+/// The load generator of `cargo workshop load`.
+pub const WRK: Tool = Tool {
+    program: "wrk",
+    debian: "sudo apt install wrk",
+    macos: "brew install wrk",
+};
+
+/// Builds the images of step 22 and runs kind's cluster (exercises 22 and 23, guided).
+pub const DOCKER: Tool = Tool {
+    program: "docker",
+    debian: "sudo apt install docker.io",
+    macos: "brew install --cask docker",
+};
+
+/// A Kubernetes cluster in Docker, for the guided runs of exercises 22 and 23.
+pub const KIND: Tool = Tool {
+    program: "kind",
+    debian: "the release binary from https://kind.sigs.k8s.io/docs/user/quick-start/",
+    macos: "brew install kind",
+};
+
+pub const KUBECTL: Tool = Tool {
+    program: "kubectl",
+    debian: "the release binary from https://kubernetes.io/docs/tasks/tools/",
+    macos: "brew install kubectl",
+};
+
 impl Tool {
+    /// How to install it on this machine's OS (macOS, or else as on Debian and Ubuntu).
+    pub fn install_here(&self) -> &'static str {
+        if cfg!(target_os = "macos") {
+            self.macos
+        } else {
+            self.debian
+        }
+    }
+
     /// Where the program is on PATH, if it is installed.
     pub fn path(&self) -> Option<PathBuf> {
         self.path_on(&std::env::var_os("PATH")?)
