@@ -11,18 +11,21 @@ mod doctor;
 mod failover;
 mod git;
 mod goto;
+mod hint;
 mod lint;
 mod load;
 mod manifests;
 mod next;
 mod pods;
 mod position;
+mod progress;
 mod roundtrip;
 mod see_it;
 mod series;
 mod service;
 mod setup;
 mod slides;
+mod solution;
 mod status;
 mod tools;
 mod traces;
@@ -74,6 +77,19 @@ enum Cmd {
     Check {
         /// Exercise directory name under exercises/.
         exercise: String,
+    },
+    /// The exercise's next hint, one more each time (what was seen is kept).
+    Hint {
+        /// Exercise directory name under exercises/.
+        exercise: String,
+    },
+    /// Our solution to compare with yours, once your check has passed here.
+    Solution {
+        /// Exercise directory name under exercises/.
+        exercise: String,
+        /// Show it before your check has passed.
+        #[arg(long)]
+        anyway: bool,
     },
     /// Replay the run: steps of .github/workflows/ci.yml (from step 21) in this tree, in order.
     Ci,
@@ -160,7 +176,12 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Status => status::run(&root),
         Cmd::Next => next::run(&root).map(|()| true),
         Cmd::SeeIt { step } => see_it::run(&root, step),
-        Cmd::Check { exercise } => checks::run(&root, &exercise).map(|verdict| verdict.passed()),
+        Cmd::Check { exercise } => checks::run(&root, &exercise).and_then(|verdict| {
+            checks::record(&root, &exercise, &verdict)?;
+            Ok(verdict.passed())
+        }),
+        Cmd::Hint { exercise } => hint::run(&root, &exercise),
+        Cmd::Solution { exercise, anyway } => solution::run(&root, &exercise, anyway),
         Cmd::Ci => workflow::run(&root),
         Cmd::Verify {
             skip_demo,

@@ -10,6 +10,7 @@ use crate::git::Git;
 use crate::goto;
 use crate::next;
 use crate::position::{self, Place};
+use crate::progress::Progress;
 use crate::series::{self, Exercise, Step};
 
 /// Prints where the tree stands; false when it is at no step one can tell.
@@ -35,6 +36,9 @@ pub fn run(root: &Path) -> Result<bool> {
         }
     }
     print_guidance(&steps, &exercises, *number, !edits.is_empty());
+    if let Some(summary) = Progress::load(root).summary() {
+        println!("Your progress on this machine: {summary}.");
+    }
     Ok(true)
 }
 

@@ -34,6 +34,7 @@ use anyhow::Result;
 use crate::git::Git;
 use crate::next;
 use crate::position::{self, Place};
+use crate::progress::Progress;
 use crate::series::{self, Exercise};
 use crate::service::{Service, build_binary};
 use crate::tools::{ACTIONLINT, KUBERNETES_VALIDATE, Tool};
@@ -110,6 +111,26 @@ impl Verdict {
     }
 }
 
+/// Keeps the verdict of the attendee's own check (not verify's) in their progress: a pass
+/// offers our solution to compare; a second failure offers a hint.
+pub fn record(root: &Path, exercise: &str, verdict: &Verdict) -> Result<()> {
+    let passed = match verdict {
+        Verdict::Solved => true,
+        Verdict::NotSolved => false,
+        Verdict::Discussion | Verdict::WrongStep { .. } => return Ok(()),
+    };
+    let name = series::exercise(root, exercise)?.name;
+    let mut progress = Progress::load(root);
+    let failed = progress.checked(&name, passed);
+    progress.save(root)?;
+    if passed {
+        println!("Compare with ours: `cargo workshop solution {name}`.");
+    } else if failed >= 2 {
+        println!("Stuck? `cargo workshop hint {name}` shows the next hint.");
+    }
+    Ok(())
+}
+
 /// Runs the check of `exercise` on the tree at `dir`.
 pub fn run(dir: &Path, exercise: &str) -> Result<Verdict> {
     let exercise = series::exercise(dir, exercise)?;
@@ -148,7 +169,7 @@ fn judge(dir: &Path, exercise: &str, check: CheckFn) -> Verdict {
         Verdict::Solved
     } else {
         println!(
-            "{exercise}: not solved yet ({failures} expectation(s) unmet). See exercises/{exercise}/README.md for hints."
+            "{exercise}: not solved yet ({failures} expectation(s) unmet). Hints: exercises/{exercise}/README.md, one at a time with `cargo workshop hint {exercise}`."
         );
         Verdict::NotSolved
     }
