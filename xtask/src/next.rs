@@ -18,7 +18,7 @@ use anyhow::{Result, bail};
 use crate::git::Git;
 use crate::goto;
 use crate::position::{self, Place, Position};
-use crate::series::{self, Exercise};
+use crate::series;
 use crate::status;
 
 pub fn run(root: &Path) -> Result<()> {
@@ -47,7 +47,7 @@ pub fn run(root: &Path) -> Result<()> {
         println!("No edits on top of step {number:02}: nothing to save.");
         None
     } else {
-        let branch = work_branch(&exercises, number);
+        let branch = series::work_branch(&exercises, number);
         save_on_branch(&git, &position, number, &branch)?;
         println!(
             "Your edits on top of step {number:02} ({} file(s)) are saved as a commit on branch {branch}.",
@@ -70,18 +70,6 @@ pub fn run(root: &Path) -> Result<()> {
     }
     status::print_guidance(&steps, &exercises, number + 1, false);
     Ok(())
-}
-
-/// `work/NN-slug` after the step's one exercise, else `work/step-NN`.
-pub fn work_branch(exercises: &[Exercise], step: u32) -> String {
-    let of_step: Vec<&Exercise> = exercises
-        .iter()
-        .filter(|exercise| exercise.step == step)
-        .collect();
-    match of_step[..] {
-        [only] => format!("work/{}", only.name),
-        _ => format!("work/step-{step:02}"),
-    }
 }
 
 /// Two commits on `branch`: the step as the series leaves it, then the working tree on
@@ -132,29 +120,4 @@ fn clear_saved_edits(git: &Git, paths: &[&str]) -> Result<()> {
     let mut clean = vec!["clean", "--quiet", "-fd", "--"];
     clean.extend(paths);
     git.run(&clean).map(drop)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn exercise(step: u32, name: &str) -> Exercise {
-        Exercise {
-            step,
-            name: name.to_owned(),
-            solution_patch: None,
-        }
-    }
-
-    #[test]
-    fn work_is_saved_under_the_exercise_when_the_step_has_one() {
-        let exercises = [
-            exercise(3, "03-mult"),
-            exercise(19, "19-new-contract"),
-            exercise(19, "19-unit-tests"),
-        ];
-        assert_eq!(work_branch(&exercises, 3), "work/03-mult");
-        assert_eq!(work_branch(&exercises, 4), "work/step-04");
-        assert_eq!(work_branch(&exercises, 19), "work/step-19");
-    }
 }

@@ -186,6 +186,18 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(entries)
 }
 
+/// `work/NN-slug` after the step's one exercise, else `work/step-NN`.
+pub fn work_branch(exercises: &[Exercise], step: u32) -> String {
+    let of_step: Vec<&Exercise> = exercises
+        .iter()
+        .filter(|exercise| exercise.step == step)
+        .collect();
+    match of_step[..] {
+        [only] => format!("work/{}", only.name),
+        _ => format!("work/step-{step:02}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +229,25 @@ mod tests {
             Some(("Step 01: x\n\n# not a comment", "01-x"))
         );
         assert_eq!(parse_commit_message(&message, SOLUTION_TRAILER), None);
+    }
+
+    fn exercise(step: u32, name: &str) -> Exercise {
+        Exercise {
+            step,
+            name: name.to_owned(),
+            solution_patch: None,
+        }
+    }
+
+    #[test]
+    fn work_is_saved_under_the_exercise_when_the_step_has_one() {
+        let exercises = [
+            exercise(3, "03-mult"),
+            exercise(19, "19-new-contract"),
+            exercise(19, "19-unit-tests"),
+        ];
+        assert_eq!(work_branch(&exercises, 3), "work/03-mult");
+        assert_eq!(work_branch(&exercises, 4), "work/step-04");
+        assert_eq!(work_branch(&exercises, 19), "work/step-19");
     }
 }

@@ -8,7 +8,6 @@ use anyhow::Result;
 use crate::checks;
 use crate::git::Git;
 use crate::goto;
-use crate::next;
 use crate::position::{self, Place};
 use crate::progress::Progress;
 use crate::series::{self, Exercise, Step};
@@ -74,7 +73,7 @@ pub fn print_guidance(steps: &[Step], exercises: &[Exercise], number: u32, edite
             println!("Next: cargo workshop next");
             println!(
                 "  It saves your edits as a commit on branch {}, then puts the tree at step {:02}.",
-                next::work_branch(exercises, number),
+                series::work_branch(exercises, number),
                 next.number
             );
             println!(

@@ -32,7 +32,6 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::git::Git;
-use crate::next;
 use crate::position::{self, Place};
 use crate::progress::Progress;
 use crate::series::{self, Exercise};
@@ -205,7 +204,7 @@ fn refuse_other_step(dir: &Path, exercise: &Exercise, found: u32) -> Result<()> 
     );
     println!("Nothing was run: at another step the check's expectations do not hold.");
     println!("Go there: cargo workshop goto {expected:02} (it saves your edits in a stash first)");
-    let branch = next::work_branch(&series::exercises(dir)?, expected);
+    let branch = series::work_branch(&series::exercises(dir)?, expected);
     let saved = Git::new(dir).succeeds(&["rev-parse", "--verify", "--quiet", &branch])?;
     if saved {
         println!(

@@ -8,8 +8,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
 
-use super::render::Rendered;
-use crate::tools::{CHROMIUM, PDFINFO};
+use super::render::{Rendered, pdf_pages};
+use crate::tools::CHROMIUM;
 
 /// Run in the page once it has loaded: marks `<body>` with the slides that overflow.
 const MEASURE: &str = include_str!("measure.js");
@@ -102,18 +102,6 @@ fn dump_dom(page: &Path, shown_as: &Path) -> Result<String> {
         String::from_utf8_lossy(&output.stderr).trim()
     );
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-pub(super) fn pdf_pages(pdf: &Path) -> Result<usize> {
-    let output = Command::new(PDFINFO.program)
-        .arg(pdf)
-        .output()
-        .context("could not run pdfinfo")?;
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|line| line.strip_prefix("Pages:"))
-        .and_then(|pages| pages.trim().parse().ok())
-        .with_context(|| format!("pdfinfo says no page count for {}", pdf.display()))
 }
 
 /// Every `src="…"` of an img and every `url(…)` in the page.

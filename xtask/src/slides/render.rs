@@ -10,8 +10,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use super::check::pdf_pages;
-use crate::tools::{CHROMIUM, NODE};
+use crate::tools::{CHROMIUM, NODE, PDFINFO};
 
 const OUT: &str = "slides/out";
 const THEME: &str = "slides/theme/workshop.css";
@@ -146,6 +145,19 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     text
+}
+
+/// The page count pdfinfo reads in `pdf`.
+pub(super) fn pdf_pages(pdf: &Path) -> Result<usize> {
+    let output = Command::new(PDFINFO.program)
+        .arg(pdf)
+        .output()
+        .context("could not run pdfinfo")?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .and_then(|pages| pages.trim().parse().ok())
+        .with_context(|| format!("pdfinfo says no page count for {}", pdf.display()))
 }
 
 #[cfg(test)]
