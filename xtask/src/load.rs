@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use self::process::LoggedService;
 use self::report::{ConnectionSamples, Measurement, ProcessUse, Results};
 pub use self::wrk::Settings;
-use crate::service::http_agent;
+use crate::http::http_agent;
 
 const SUM_BODY: &str = r#"{"a":1,"b":2}"#;
 const CONCAT_BODY: &str = r#"{"a":"foo","b":"bar"}"#;

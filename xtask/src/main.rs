@@ -12,6 +12,7 @@ mod failover;
 mod git;
 mod goto;
 mod hint;
+mod http;
 mod lint;
 mod load;
 mod manifests;

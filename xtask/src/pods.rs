@@ -19,8 +19,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::cargo::build_bins;
 use crate::dockerfile::Dockerfile;
+use crate::http::{get_from, post_json_to};
 use crate::manifests::{Container, Deployment, Manifests, PortRef, Probe};
-use crate::service::{Service, get_from, post_json_to};
+use crate::service::Service;
 
 /// The containers of every Deployment, running.
 pub struct Pods {

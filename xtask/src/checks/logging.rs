@@ -12,7 +12,8 @@ use serde_json::json;
 use super::log_fields::{has_field, is_logfmt_record, json_record};
 use super::report::{Report, indent};
 use super::start;
-use crate::service::{Service, build_binary, http_agent};
+use crate::http::http_agent;
+use crate::service::{Service, build_binary};
 
 /// Bodies the transport cannot decode, each refused before any endpoint runs:
 /// (what it is, its content type, the body, words of the error the decoder gives).

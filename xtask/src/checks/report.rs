@@ -4,7 +4,8 @@ use std::fmt::Display;
 
 use serde_json::{Value, json};
 
-use crate::service::{Reply, Service};
+use crate::http::Reply;
+use crate::service::Service;
 
 #[derive(Default)]
 pub struct Report {
