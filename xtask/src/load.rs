@@ -47,8 +47,8 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         "Building addsvc, stringsvc and the bare handler in release (minutes the first time)…"
     );
     let binaries = build::build_release(root)?;
-    let scratch = std::env::temp_dir().join("workshop-load");
-    let _ = std::fs::remove_dir_all(&scratch);
+    // A directory of this run's own, kept after it for its logs: two runs never share one.
+    let scratch = std::env::temp_dir().join(format!("workshop-load-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("could not create {}", scratch.display()))?;
     if settings.log_sinks {
