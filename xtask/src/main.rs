@@ -32,6 +32,7 @@ mod tools;
 mod traces;
 mod verify;
 mod walk;
+mod watch;
 mod workflow;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,11 @@ enum Cmd {
     },
     /// Check your solution of an exercise, e.g. `cargo workshop check 03-mult`.
     Check {
+        /// Exercise directory name under exercises/.
+        exercise: String,
+    },
+    /// The exercise's check again on every saved file, rustlings-style; a hint when stuck.
+    Watch {
         /// Exercise directory name under exercises/.
         exercise: String,
     },
@@ -182,6 +188,7 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(verdict.passed())
         }),
         Cmd::Hint { exercise } => hint::run(&root, &exercise),
+        Cmd::Watch { exercise } => watch::run(&root, &exercise),
         Cmd::Solution { exercise, anyway } => solution::run(&root, &exercise, anyway),
         Cmd::Ci => workflow::run(&root),
         Cmd::Verify {

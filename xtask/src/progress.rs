@@ -51,6 +51,10 @@ impl Progress {
         self.record(exercise).hints_seen
     }
 
+    pub fn failed_checks(&self, exercise: &str) -> usize {
+        self.record(exercise).failed_checks
+    }
+
     /// Records a check's verdict; returns how many checks of the exercise failed so far.
     pub fn checked(&mut self, exercise: &str, passed: bool) -> usize {
         let record = self.exercises.entry(exercise.to_owned()).or_default();
