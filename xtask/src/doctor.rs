@@ -10,6 +10,7 @@ use std::process::Command;
 use anyhow::Result;
 
 use crate::cargo::cargo;
+use crate::procfs;
 use crate::tools::{self, Tool};
 
 /// The ports the services listen on in the steps' See it blocks: addsvc, then stringsvc and
@@ -250,44 +251,11 @@ fn port_free(port: u16, who: &str) -> Finding {
         what: if free {
             format!("port {port} free ({who})")
         } else {
-            let by = listener_of(port).map_or_else(String::new, |name| format!(" by {name}"));
+            let by =
+                procfs::listener_of(port).map_or_else(String::new, |name| format!(" by {name}"));
             format!("port {port} ({who}) is taken{by}: stop it before the day")
         },
     }
-}
-
-/// The process listening on `port`, as Linux's /proc says: the socket's inode in
-/// /proc/net/tcp, then the process with a descriptor on that socket. None elsewhere.
-fn listener_of(port: u16) -> Option<String> {
-    let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .find_map(|table| {
-            let text = std::fs::read_to_string(table).ok()?;
-            text.lines().skip(1).find_map(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                let local_port = fields.get(1)?.rsplit(':').next()?;
-                let listening = fields.get(3) == Some(&"0A");
-                (listening && u16::from_str_radix(local_port, 16).ok() == Some(port))
-                    .then(|| fields.get(9).map(|inode| (*inode).to_owned()))
-                    .flatten()
-            })
-        })?;
-    let socket = format!("socket:[{inode}]");
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|process| {
-            let pid = process.file_name().to_str()?.parse::<u32>().ok()?;
-            let holds = std::fs::read_dir(process.path().join("fd"))
-                .ok()?
-                .flatten()
-                .any(|fd| {
-                    std::fs::read_link(fd.path())
-                        .is_ok_and(|link| link.as_os_str() == socket.as_str())
-                });
-            let name = std::fs::read_to_string(process.path().join("comm")).ok()?;
-            holds.then(|| format!("{} (pid {pid})", name.trim()))
-        })
 }
 
 fn program_output(program: &str, args: &[&str]) -> Option<String> {

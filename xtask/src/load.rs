@@ -7,7 +7,6 @@
 
 mod build;
 mod process;
-mod procfs;
 mod report;
 mod sinks;
 mod spread;
@@ -24,6 +23,7 @@ use self::process::LoggedService;
 use self::report::{ConnectionSamples, Measurement, ProcessUse, Results};
 pub use self::wrk::Settings;
 use crate::http::http_agent;
+use crate::procfs;
 
 const SUM_BODY: &str = r#"{"a":1,"b":2}"#;
 const CONCAT_BODY: &str = r#"{"a":"foo","b":"bar"}"#;

@@ -19,6 +19,7 @@ mod manifests;
 mod next;
 mod pods;
 mod position;
+mod procfs;
 mod progress;
 mod roundtrip;
 mod see_it;

@@ -78,20 +78,13 @@ impl LoggedService {
     /// Lines in the log once it has stopped growing: the services write their logs on a
     /// background thread, after the replies, so a count taken at once would miss some.
     pub fn log_lines_when_quiet(&self) -> Result<u64> {
-        const QUIET: Duration = Duration::from_millis(500);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let mut size = self.log_size()?;
-        let mut unchanged_since = Instant::now();
-        while unchanged_since.elapsed() < QUIET && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(50));
-            let now = self.log_size()?;
-            if now != size {
-                size = now;
-                unchanged_since = Instant::now();
-            }
-        }
-        let text = std::fs::read(&self.log)?;
-        Ok(text.iter().filter(|&&byte| byte == b'\n').count() as u64)
+        let quiet = Quiet {
+            settle: Duration::from_millis(500),
+            poll: Duration::from_millis(50),
+            at_most: Duration::from_secs(15),
+        };
+        quiet.wait(|| self.log_size())?;
+        Ok(count_lines(&std::fs::read(&self.log)?))
     }
 
     fn log_size(&self) -> Result<u64> {
@@ -121,4 +114,33 @@ impl LoggedService {
             thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// How long a count must hold still to be final, how often to look, and for how long at most.
+pub struct Quiet {
+    pub settle: Duration,
+    pub poll: Duration,
+    pub at_most: Duration,
+}
+
+impl Quiet {
+    /// The value of `read` once it has not changed for `settle` (or after `at_most`).
+    pub fn wait<T: PartialEq>(&self, read: impl Fn() -> Result<T>) -> Result<T> {
+        let deadline = Instant::now() + self.at_most;
+        let mut last = read()?;
+        let mut unchanged_since = Instant::now();
+        while unchanged_since.elapsed() < self.settle && Instant::now() < deadline {
+            thread::sleep(self.poll);
+            let now = read()?;
+            if now != last {
+                last = now;
+                unchanged_since = Instant::now();
+            }
+        }
+        Ok(last)
+    }
+}
+
+pub fn count_lines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&byte| byte == b'\n').count() as u64
 }

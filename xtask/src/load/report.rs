@@ -1,8 +1,8 @@
 //! The load demo's results: one table, the ratios to the bare handler, the connections to
 //! stringsvc, and one sentence per target that an instructor can read aloud.
 
-use super::procfs::Connections;
 use super::wrk::{Report, Settings};
+use crate::procfs::Connections;
 
 /// What one service process used while serving a target.
 pub struct ProcessUse {

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use super::process::{Quiet, count_lines};
 use super::wrk::{self, Report, Settings};
 use crate::child::KillOnDrop;
 
@@ -121,28 +122,17 @@ fn measure(addsvc: &Path, sink: Sink, settings: &Settings, scratch: &Path) -> Re
             _ => None,
         })
     };
-    let before = when_quiet(lines_so_far)?;
+    let quiet = Quiet {
+        settle: Duration::from_secs(1),
+        poll: Duration::from_millis(100),
+        at_most: Duration::from_secs(60),
+    };
+    let before = quiet.wait(lines_so_far)?;
     let wrk = wrk::run(&url, SUM_BODY, settings, scratch)?;
     // The lines of the last requests reach the sink after their replies.
-    let after = when_quiet(lines_so_far)?;
+    let after = quiet.wait(lines_so_far)?;
     let lines = after.zip(before).map(|(after, before)| after - before);
     Ok(Run { sink, wrk, lines })
-}
-
-/// The count once it has not grown for a second (or after a minute).
-fn when_quiet(count: impl Fn() -> Result<Option<u64>>) -> Result<Option<u64>> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = count()?;
-    let mut unchanged_since = Instant::now();
-    while unchanged_since.elapsed() < Duration::from_secs(1) && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(100));
-        let now = count()?;
-        if now != last {
-            last = now;
-            unchanged_since = Instant::now();
-        }
-    }
-    Ok(last)
 }
 
 /// Reads the child's stderr at SLOW_PIPE_BYTES_PER_SECOND, counting the lines read.
@@ -173,10 +163,6 @@ fn drain_slowly(child: &mut Child) -> Result<Arc<AtomicU64>> {
         }
     });
     Ok(lines)
-}
-
-fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&byte| byte == b'\n').count() as u64
 }
 
 /// A port nothing listens on now: bound, then released for addsvc to take.

@@ -1,6 +1,6 @@
 //! What Linux's /proc says about a process and about TCP connections. Every reader answers
-//! `None` where there is no /proc (macOS, Windows), so the load demo still runs and shows
-//! "n/a" for these columns.
+//! `None` where there is no /proc (macOS, Windows): the load demo then shows "n/a" for
+//! these columns, and the doctor says a port is taken without saying by what.
 
 use std::process::Command;
 use std::sync::OnceLock;
@@ -30,6 +30,40 @@ pub fn connections_to(port: u16) -> Option<Connections> {
         &std::fs::read_to_string("/proc/net/tcp").ok()?,
         port,
     ))
+}
+
+/// The process listening on `port`, as Linux's /proc says: the socket's inode in
+/// /proc/net/tcp, then the process with a descriptor on that socket. None elsewhere.
+pub fn listener_of(port: u16) -> Option<String> {
+    let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .find_map(|table| {
+            let text = std::fs::read_to_string(table).ok()?;
+            text.lines().skip(1).find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let local_port = fields.get(1)?.rsplit(':').next()?;
+                let listening = fields.get(3) == Some(&"0A");
+                (listening && u16::from_str_radix(local_port, 16).ok() == Some(port))
+                    .then(|| fields.get(9).map(|inode| (*inode).to_owned()))
+                    .flatten()
+            })
+        })?;
+    let socket = format!("socket:[{inode}]");
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|process| {
+            let pid = process.file_name().to_str()?.parse::<u32>().ok()?;
+            let holds = std::fs::read_dir(process.path().join("fd"))
+                .ok()?
+                .flatten()
+                .any(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|link| link.as_os_str() == socket.as_str())
+                });
+            let name = std::fs::read_to_string(process.path().join("comm")).ok()?;
+            holds.then(|| format!("{} (pid {pid})", name.trim()))
+        })
 }
 
 /// Reads `VmHWM:   12345 kB` from the text of /proc/PID/status.
