@@ -1,38 +1,61 @@
 //! `cargo workshop watch NN-slug`: the exercise's check again each time a file of the tree
 //! is saved, as rustlings' watch mode does. The screen shows what is met and the first thing
 //! that is not; after the second failing run, the next hint is offered; once it passes, what
-//! comes next. Files are compared by their modification times every half second rather than
-//! by file events, which do not arrive on every file system (WSL's /mnt drives, some network
-//! mounts); Enter runs the check by hand, `q` and Enter stops.
+//! comes next. Saves are seen through the system's file events (notify), debounced so that
+//! an editor's or `git apply`'s burst of writes is one run; a run starts only when a file of
+//! the tree (tracked, or new and not ignored) changed, so the check's own builds in target/
+//! do not start another. File events do not arrive on every file system (WSL's /mnt drives,
+//! some network mounts): Enter runs the check by hand, `q` and Enter stops; where no watcher
+//! can be set up at all, the tree is compared every half second instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 
 use crate::git::Git;
 use crate::progress::Progress;
 use crate::series;
 
+/// How often the tree is compared where no watcher could be set up.
 const POLL: Duration = Duration::from_millis(500);
 /// How long the tree must hold still after a change before the check runs.
 const SETTLE: Duration = Duration::from_millis(300);
 
-enum Key {
+/// What wakes the loop up.
+enum Wake {
+    /// Enter.
     Run,
+    /// `q` and Enter.
     Quit,
+    /// A file event in a watched directory.
+    Saved,
 }
+
+type Snapshot = BTreeMap<PathBuf, Option<SystemTime>>;
 
 pub fn run(root: &Path, exercise: &str) -> Result<bool> {
     let name = series::exercise(root, exercise)?.name;
-    let keys = keys();
+    let (wake, wakes) = mpsc::channel();
+    read_keys(wake.clone());
     let mut seen = snapshot(root)?;
+    // `wake` stays alive here, so the channel outlives stdin's end and a failed watcher.
+    let mut watcher = Watcher::start(wake.clone());
+    if watcher.is_none() {
+        println!("No file events on this system: the tree is compared every half second.");
+    }
     loop {
+        if let Some(watcher) = &mut watcher {
+            // Directories the attendee created since the last run are watched from now on.
+            watcher.watch_directories_of(root, &seen);
+        }
         let passed = check_once(root, &name)?;
         println!(
             "\nWatching the tree: a saved file runs the check again; Enter runs it now; q and \
@@ -44,28 +67,97 @@ pub fn run(root: &Path, exercise: &str) -> Result<bool> {
                  workshop next` keeps yours on a branch and moves to the next step."
             );
         }
+        if !wait_for_change(root, &wakes, &mut seen, watcher.is_some())? {
+            return Ok(passed);
+        }
+    }
+}
+
+/// Waits until a file of the tree changed and held still, or Enter (true: run again), or
+/// `q` (false: stop).
+fn wait_for_change(
+    root: &Path,
+    wakes: &Receiver<Wake>,
+    seen: &mut Snapshot,
+    events_arrive: bool,
+) -> Result<bool> {
+    loop {
+        let compare = match wakes.recv_timeout(POLL) {
+            Ok(Wake::Quit) => return Ok(false),
+            Ok(Wake::Run) => return Ok(true),
+            Ok(Wake::Saved) => true,
+            Err(RecvTimeoutError::Timeout) => !events_arrive,
+            // `run` holds a sender for as long as the loop runs.
+            Err(RecvTimeoutError::Disconnected) => return Ok(false),
+        };
+        if !compare {
+            continue;
+        }
+        let mut now = snapshot(root)?;
+        if now == *seen {
+            // An event outside the tree's files (an editor's swap file, a build): no run.
+            continue;
+        }
+        // An editor or `git apply` may write several files: wait until the tree holds still.
         loop {
-            match keys.recv_timeout(POLL) {
-                Ok(Key::Quit) => return Ok(passed),
-                Ok(Key::Run) => break,
-                Err(RecvTimeoutError::Timeout) => {}
-                // No more input (stdin closed): keep watching the files alone.
-                Err(RecvTimeoutError::Disconnected) => thread::sleep(POLL),
-            }
-            let mut now = snapshot(root)?;
-            if now != seen {
-                // Debounced: an editor or `git apply` may write several files; wait until
-                // the tree holds still.
-                loop {
-                    thread::sleep(SETTLE);
-                    let later = snapshot(root)?;
-                    if later == now {
-                        break;
-                    }
-                    now = later;
-                }
-                seen = now;
+            thread::sleep(SETTLE);
+            let later = snapshot(root)?;
+            if later == now {
                 break;
+            }
+            now = later;
+        }
+        // Events of the writes just compared are stale now.
+        while wakes
+            .try_recv()
+            .is_ok_and(|wake| matches!(wake, Wake::Saved))
+        {}
+        *seen = now;
+        return Ok(true);
+    }
+}
+
+/// The system's file events on the directories that hold the tree's files (each watched on
+/// its own, not recursively: target/ would cost thousands of watches and wake us on every
+/// build).
+struct Watcher {
+    debouncer: Debouncer<RecommendedWatcher>,
+    watched: BTreeSet<PathBuf>,
+}
+
+impl Watcher {
+    /// None where the system gives no watcher (then the loop compares the tree by time).
+    fn start(wake: Sender<Wake>) -> Option<Watcher> {
+        let debouncer = new_debouncer(SETTLE, move |events: DebounceEventResult| {
+            if events.is_ok() {
+                let _ = wake.send(Wake::Saved);
+            }
+        })
+        .ok()?;
+        Some(Watcher {
+            debouncer,
+            watched: BTreeSet::new(),
+        })
+    }
+
+    fn watch_directories_of(&mut self, root: &Path, files: &Snapshot) {
+        let directories = files
+            .keys()
+            .filter_map(|file| file.parent())
+            .chain([root])
+            .map(Path::to_path_buf)
+            .collect::<BTreeSet<_>>();
+        for directory in directories {
+            if self.watched.contains(&directory) {
+                continue;
+            }
+            let watching = self
+                .debouncer
+                .watcher()
+                .watch(&directory, RecursiveMode::NonRecursive);
+            // A directory that could not be watched is still covered by Enter.
+            if watching.is_ok() {
+                self.watched.insert(directory);
             }
         }
     }
@@ -130,7 +222,7 @@ fn verdict_lines(report: &str) -> (Vec<String>, usize) {
 }
 
 /// Each file of the tree (tracked, or new and not ignored) with its modification time.
-fn snapshot(root: &Path) -> Result<BTreeMap<PathBuf, Option<SystemTime>>> {
+fn snapshot(root: &Path) -> Result<Snapshot> {
     let listed = Git::new(root).run(&["ls-files", "--cached", "--others", "--exclude-standard"])?;
     Ok(listed
         .lines()
@@ -145,21 +237,19 @@ fn snapshot(root: &Path) -> Result<BTreeMap<PathBuf, Option<SystemTime>>> {
 }
 
 /// Enter and `q` from the terminal, read on a thread of their own.
-fn keys() -> mpsc::Receiver<Key> {
-    let (send, receive) = mpsc::channel();
+fn read_keys(wake: Sender<Wake>) {
     thread::spawn(move || {
         for line in std::io::stdin().lock().lines().map_while(Result::ok) {
             let key = if line.trim() == "q" {
-                Key::Quit
+                Wake::Quit
             } else {
-                Key::Run
+                Wake::Run
             };
-            if send.send(key).is_err() {
+            if wake.send(key).is_err() {
                 return;
             }
         }
     });
-    receive
 }
 
 #[cfg(test)]
