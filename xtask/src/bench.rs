@@ -7,16 +7,20 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use crate::activity::Activity;
 use crate::cargo::cargo;
+use crate::series;
 use crate::walk::{self, Scratch, State};
 
 pub fn run(root: &Path) -> Result<()> {
     let scratch = Scratch::new(root, "bench")?;
     let mut timings: Vec<(String, f64)> = Vec::new();
+    let activity = Activity::new("bench", Some(series::steps(root)?.len() + 1));
     walk::walk(&scratch, |git, state| {
         let State::Step { number, name } = state else {
             return Ok(());
         };
+        activity.begin(&format!("{name}: cargo build --all-targets"));
         let started = Instant::now();
         let status = cargo(git.dir())
             .args(["build", "--all-targets", "--offline", "--quiet"])
@@ -25,14 +29,20 @@ pub fn run(root: &Path) -> Result<()> {
             bail!("step {name} does not build");
         }
         let seconds = started.elapsed().as_secs_f64();
-        if number == 0 {
-            println!("{name}: warm-up build {seconds:.1} s (not counted)");
-        } else {
-            println!("{name}: rebuild {seconds:.1} s");
+        activity.above(|| {
+            if number == 0 {
+                println!("{name}: warm-up build {seconds:.1} s (not counted)");
+            } else {
+                println!("{name}: rebuild {seconds:.1} s");
+            }
+        });
+        if number > 0 {
             timings.push((name.to_owned(), seconds));
         }
+        activity.done();
         Ok(())
     })?;
+    activity.finish();
     let mut seconds: Vec<f64> = timings.iter().map(|(_, s)| *s).collect();
     seconds.sort_by(f64::total_cmp);
     if let (Some(max), false) = (seconds.last(), seconds.is_empty()) {

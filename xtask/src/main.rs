@@ -1,5 +1,6 @@
 //! The workshop tool, run as `cargo workshop …` (see .cargo/config.toml).
 
+mod activity;
 mod bench;
 mod cargo;
 mod checks;
@@ -21,6 +22,7 @@ mod pods;
 mod position;
 mod procfs;
 mod progress;
+mod proof;
 mod roundtrip;
 mod see_it;
 mod series;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::activity::Activity;
 use crate::cargo::cargo;
 use crate::slides::render::MARP;
 use crate::tools::NPM;
@@ -23,17 +24,21 @@ const COMMANDS: [&[&str]; 3] = [
 
 pub fn run(root: &Path) -> Result<()> {
     let started = Instant::now();
+    // cargo and npm draw their own progress: each gets a header line, k of N and the time.
+    let activity = Activity::new("setup", Some(COMMANDS.len() + 1));
     for args in COMMANDS {
-        println!("$ cargo {}", args.join(" "));
-        let status = cargo(root)
-            .args(args)
-            .status()
+        let status = activity
+            .visible(&format!("$ cargo {}", args.join(" ")), || {
+                cargo(root).args(args).status()
+            })
             .with_context(|| format!("could not run cargo {}", args.join(" ")))?;
         if !status.success() {
             bail!("cargo {} failed; see above", args.join(" "));
         }
+        activity.done();
     }
-    install_marp(root)?;
+    activity.visible("slides: the Marp renderer", || install_marp(root))?;
+    activity.finish();
     println!(
         "Setup done in {:.0} s. From now on every step builds offline: try `cargo run`.",
         started.elapsed().as_secs_f64()

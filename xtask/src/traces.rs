@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
+use crate::proof::Proof;
 use crate::service::{Service, build_binary};
 use harness::otlp::{ReceivedSpan, Receiver, SpanKind};
 
@@ -159,10 +160,10 @@ fn millis(nanos: u64) -> String {
 
 /// verify's row: the demo runs, and addsvc's Concat is one trace of a server span, its
 /// endpoint span and a client span for the call to stringsvc, each the child of the one before.
-pub fn verdict(dir: &Path) -> (bool, String) {
+pub fn verdict(dir: &Path) -> Proof {
     let spans = match run(dir) {
         Ok(spans) => spans,
-        Err(error) => return (false, format!("{error:#}")),
+        Err(error) => return Proof::Failed(format!("{error:#}")),
     };
     let chained = spans.iter().any(|client| {
         client.service == "addsvc"
@@ -175,15 +176,11 @@ pub fn verdict(dir: &Path) -> (bool, String) {
     });
     let detail = format!("{} spans received", spans.len());
     if chained {
-        (
-            true,
-            format!("{detail}; Concat: server > endpoint > client"),
-        )
+        Proof::Held(format!("{detail}; Concat: server > endpoint > client"))
     } else {
-        (
-            false,
-            format!("{detail}; no server > endpoint > client chain for Concat"),
-        )
+        Proof::Failed(format!(
+            "{detail}; no server > endpoint > client chain for Concat"
+        ))
     }
 }
 

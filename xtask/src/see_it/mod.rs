@@ -14,6 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use crate::proof::Proof;
 use crate::series;
 use crate::tools::{self, CURL, Tool};
 pub use block::{Block, parse as parse_block};
@@ -36,7 +37,7 @@ pub fn tools_needed(block: &Block) -> Vec<&'static Tool> {
 
 /// Replays `block` in `dir` for a table row: whether every line was seen, and a one-line
 /// account (the first mismatch when there is one; its whole output is printed above).
-pub fn verdict(dir: &Path, block: &Block) -> (bool, String) {
+pub fn verdict(dir: &Path, block: &Block) -> Proof {
     match replay::replay(dir, block) {
         Ok(lines) => {
             let commands = block.commands().count();
@@ -44,13 +45,13 @@ pub fn verdict(dir: &Path, block: &Block) -> (bool, String) {
             if let Some(tail) = &block.manual_tail {
                 detail.push_str(&format!("; then by hand: \"{}\"", shorten(tail, 50)));
             }
-            (true, detail)
+            Proof::Held(detail)
         }
         Err(error) => {
             let text = format!("{error:#}");
             println!("{text}");
             let one_line: Vec<&str> = text.lines().map(str::trim).collect();
-            (false, shorten(&one_line.join(" "), 400))
+            Proof::Failed(shorten(&one_line.join(" "), 400))
         }
     }
 }
@@ -76,13 +77,14 @@ pub fn run(root: &Path, step: u32) -> Result<bool> {
         step.name,
         root.display()
     );
-    let (held, detail) = verdict(root, &block);
+    let proof = verdict(root, &block);
     println!(
-        "see it at step {:02}: {} ({detail})",
+        "see it at step {:02}: {} ({})",
         step.number,
-        if held { "ok" } else { "FAILED" }
+        if proof.held() { "ok" } else { "FAILED" },
+        proof.detail()
     );
-    Ok(held)
+    Ok(proof.held())
 }
 
 /// `text` cut to at most `chars` characters, with `…` where it was cut.

@@ -11,6 +11,7 @@ use super::{Verify, docker_build};
 use crate::lint;
 use crate::manifests::Manifests;
 use crate::pods::{Pods, post_json};
+use crate::proof::Proof;
 use crate::tools::{HADOLINT, KUBERNETES_VALIDATE};
 
 /// The step that adds the Dockerfile; its release build is replayed there and at the last
@@ -43,7 +44,7 @@ impl Verify {
             Err(error) => {
                 self.table
                     .row(format!("manifests at step {number:02}"), || {
-                        (false, format!("{error:#}"))
+                        Proof::Failed(format!("{error:#}"))
                     });
                 return;
             }
@@ -102,12 +103,12 @@ fn replay_manifests(dir: &Path, manifests: Manifests) -> Result<String> {
     Ok(said.join("; "))
 }
 
-fn outcome(result: Result<String>) -> (bool, String) {
+fn outcome(result: Result<String>) -> Proof {
     match result {
-        Ok(proven) => (true, proven),
+        Ok(proven) => Proof::Held(proven),
         Err(error) => {
             println!("{error:#}");
-            (false, format!("{error:#}"))
+            Proof::Failed(format!("{error:#}"))
         }
     }
 }

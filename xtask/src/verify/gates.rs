@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::cargo::cargo;
 use crate::checks;
+use crate::proof::Proof;
 
 const GATES: [(&str, &[&str]); 3] = [
     ("fmt", &["fmt", "--check"]),
@@ -24,16 +25,16 @@ const GATES: [(&str, &[&str]); 3] = [
 ];
 
 /// Runs fmt, clippy and test in `dir`; returns whether all passed and their seconds.
-pub fn gates(dir: &Path) -> (bool, String) {
+pub fn gates(dir: &Path) -> Proof {
     run(dir, &GATES)
 }
 
 /// Runs fmt and clippy in `dir`: the code is formatted, builds, and no lint rejects it.
-pub fn lint_gates(dir: &Path) -> (bool, String) {
+pub fn lint_gates(dir: &Path) -> Proof {
     run(dir, &GATES[..2])
 }
 
-fn run(dir: &Path, gates: &[(&str, &[&str])]) -> (bool, String) {
+fn run(dir: &Path, gates: &[(&str, &[&str])]) -> Proof {
     let mut timings = Vec::new();
     for &(name, args) in gates {
         let started = Instant::now();
@@ -58,10 +59,10 @@ fn run(dir: &Path, gates: &[(&str, &[&str])]) -> (bool, String) {
             }
         };
         if !passed {
-            return (false, format!("{} FAILED", timings.join(", ")));
+            return Proof::Failed(format!("{} FAILED", timings.join(", ")));
         }
     }
-    (true, timings.join(", "))
+    Proof::Held(timings.join(", "))
 }
 
 /// The end of a failed command's output: where the reason is.

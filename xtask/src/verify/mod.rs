@@ -25,6 +25,7 @@ use anyhow::{Result, bail};
 use crate::checks::{self, Verdict};
 use crate::demo;
 use crate::lint::Linted;
+use crate::proof::Proof;
 use crate::see_it;
 use crate::series::{self, Exercise};
 use crate::tools::{self, PROMETHEUS, PROMTOOL, Tool};
@@ -144,8 +145,8 @@ impl Verify {
                     format!("check {exercise} on step {number:02}: runs on its own step"),
                     needs_of(&exercise),
                     || match checks::run(dir, &exercise) {
-                        Ok(Verdict::Solved | Verdict::NotSolved) => (true, "ran".to_owned()),
-                        other => (false, format!("did not run: {other:?}")),
+                        Ok(Verdict::Solved | Verdict::NotSolved) => Proof::Held("ran".to_owned()),
+                        other => Proof::Failed(format!("did not run: {other:?}")),
                     },
                 );
             } else {
@@ -155,9 +156,9 @@ impl Verify {
                         Ok(Verdict::WrongStep { expected, found })
                             if expected == step && found == number =>
                         {
-                            (true, "refused before building".to_owned())
+                            Proof::Held("refused before building".to_owned())
                         }
-                        other => (false, format!("expected a refusal, got {other:?}")),
+                        other => Proof::Failed(format!("expected a refusal, got {other:?}")),
                     },
                 );
             }
@@ -177,7 +178,7 @@ impl Verify {
                 let needs = see_it::tools_needed(&block);
                 self.row_with_tools(item, &needs, || see_it::verdict(dir, &block));
             }
-            Err(error) => self.table.row(item, || (false, format!("{error:#}"))),
+            Err(error) => self.table.row(item, || Proof::Failed(format!("{error:#}"))),
         }
     }
 
@@ -190,21 +191,16 @@ impl Verify {
         }
         println!("\n== metrics demo at step {number:02}");
         self.row_with_tools(item, &[&PROMETHEUS, &PROMTOOL], || match demo::run(dir) {
-            Ok(()) => (true, "non-zero counter scraped".to_owned()),
+            Ok(()) => Proof::Held("non-zero counter scraped".to_owned()),
             Err(error) => {
                 println!("{error:#}");
-                (false, "FAILED".to_owned())
+                Proof::Failed("FAILED".to_owned())
             }
         });
     }
 
     /// A row that runs only where the programs it `needs` are installed.
-    fn row_with_tools(
-        &mut self,
-        item: String,
-        needs: &[&Tool],
-        prove: impl FnOnce() -> (bool, String),
-    ) {
+    fn row_with_tools(&mut self, item: String, needs: &[&Tool], prove: impl FnOnce() -> Proof) {
         let missing = tools::missing_on(needs, &self.search_path);
         if missing.is_empty() {
             self.table.row(item, prove);
@@ -255,7 +251,7 @@ impl Verify {
                 Ok(Verdict::NotSolved) => !solved,
                 _ => false,
             };
-            (held_here, if held_here { held } else { broken }.to_owned())
+            Proof::from_bool(held_here, if held_here { held } else { broken }.to_owned())
         });
     }
 
@@ -278,19 +274,25 @@ impl Verify {
             needs_of(name),
             || {
                 if let Err(error) = applied {
-                    return (false, format!("{error:#}"));
+                    return Proof::Failed(format!("{error:#}"));
                 }
                 if !checks::has_check(name) {
-                    return (false, format!("{name} has no check to reject it"));
+                    return Proof::Failed(format!("{name} has no check to reject it"));
                 }
-                let (linted, timings) = lint_gates(dir);
-                if !linted {
-                    return (false, format!("{timings}: rejected before the check"));
-                }
+                let timings = match lint_gates(dir) {
+                    Proof::Held(timings) => timings,
+                    Proof::Failed(timings) => {
+                        return Proof::Failed(format!("{timings}: rejected before the check"));
+                    }
+                };
                 match checks::run(dir, name) {
-                    Ok(Verdict::NotSolved) => (true, format!("check fails, as it must; {timings}")),
-                    Ok(Verdict::Solved) => (false, "check PASSED a wrong solution".to_owned()),
-                    other => (false, format!("check did not judge it: {other:?}")),
+                    Ok(Verdict::NotSolved) => {
+                        Proof::Held(format!("check fails, as it must; {timings}"))
+                    }
+                    Ok(Verdict::Solved) => {
+                        Proof::Failed("check PASSED a wrong solution".to_owned())
+                    }
+                    other => Proof::Failed(format!("check did not judge it: {other:?}")),
                 }
             },
         );
@@ -304,8 +306,7 @@ impl Verify {
         {
             self.table
                 .row(format!("wrong solution {}", stray.display()), || {
-                    (
-                        false,
+                    Proof::Failed(
                         "names no exercise: call it NN-slug-<what is wrong>.patch".to_owned(),
                     )
                 });
@@ -319,8 +320,9 @@ impl Verify {
         let files = match rendered {
             Ok(files) => files,
             Err(error) => {
-                self.table
-                    .row("series applies in order", || (false, format!("{error:#}")));
+                self.table.row("series applies in order", || {
+                    Proof::Failed(format!("{error:#}"))
+                });
                 return;
             }
         };
@@ -333,9 +335,9 @@ impl Verify {
                 .map(|(path, _)| path.display().to_string())
                 .collect();
             if differing.is_empty() {
-                (true, format!("{} patch files", files.len()))
+                Proof::Held(format!("{} patch files", files.len()))
             } else {
-                (false, format!("differs: {}", differing.join(", ")))
+                Proof::Failed(format!("differs: {}", differing.join(", ")))
             }
         });
     }
@@ -348,7 +350,7 @@ fn needs_of(exercise: &str) -> &'static [&'static Tool] {
 
 /// A linter's row: passed with `clean_detail`, or failed with the first line it printed (all
 /// of it goes to the log above the table).
-fn lint_row(result: Result<Linted>, clean_detail: &str) -> (bool, String) {
+fn lint_row(result: Result<Linted>, clean_detail: &str) -> Proof {
     match result {
         Ok(linted) => {
             if !linted.output.is_empty() {
@@ -359,9 +361,9 @@ fn lint_row(result: Result<Linted>, clean_detail: &str) -> (bool, String) {
                 (false, Some(first)) => first.to_owned(),
                 (false, None) => "failed".to_owned(),
             };
-            (linted.passed, detail)
+            Proof::from_bool(linted.passed, detail)
         }
-        Err(error) => (false, format!("{error:#}")),
+        Err(error) => Proof::Failed(format!("{error:#}")),
     }
 }
 

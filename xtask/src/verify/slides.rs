@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::Verify;
+use crate::proof::Proof;
 use crate::slides;
 use crate::tools::{CHROMIUM, NODE, PDFINFO};
 
@@ -17,22 +18,19 @@ impl Verify {
         let mut slide_count = None;
         self.table
             .row("slides: every include resolves, deck current", || {
-                let built = match slides::build(dir) {
+                let built = match slides::build(dir, false) {
                     Ok(built) => built,
-                    Err(error) => return (false, format!("{error:#}")),
+                    Err(error) => return Proof::Failed(format!("{error:#}")),
                 };
                 let stale = built.stale_files(dir);
                 if !stale.is_empty() {
-                    return (
-                        false,
-                        format!(
-                            "stale: {} not what `cargo workshop slides` writes; run it and commit",
-                            stale.join(", ")
-                        ),
-                    );
+                    return Proof::Failed(format!(
+                        "stale: {} not what `cargo workshop slides` writes; run it and commit",
+                        stale.join(", ")
+                    ));
                 }
                 slide_count = Some(built.slide_count());
-                (true, format!("{} slides", built.slide_count()))
+                Proof::Held(format!("{} slides", built.slide_count()))
             });
         // A deck that does not build has nothing to render.
         let Some(slide_count) = slide_count else {
@@ -46,8 +44,8 @@ impl Verify {
                 let rendered = slides::render::render_with(root, dir, &dir.join(slides::DECK))
                     .and_then(|rendered| rendered.check(slide_count).map(|()| rendered));
                 match rendered {
-                    Ok(rendered) => (true, rendered.summary()),
-                    Err(error) => (false, format!("{error:#}")),
+                    Ok(rendered) => Proof::Held(rendered.summary()),
+                    Err(error) => Proof::Failed(format!("{error:#}")),
                 }
             },
         );

@@ -1,14 +1,13 @@
 //! The table verify prints: one row per proof, with its result and seconds. On a terminal
-//! the results are in colour, and a line on stderr says which proof runs, how many rows are
-//! done and, from the last complete run, about how long is left; in a log (CI) the lines
-//! stay plain.
+//! the results are in colour and a line on stderr says which proof runs (see `activity`);
+//! in a log (CI) the lines stay plain.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anstyle::{AnsiColor, Style};
-use serde_json::json;
+
+use crate::activity::Activity;
+use crate::proof::Proof;
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Outcome {
@@ -48,66 +47,31 @@ struct Row {
 
 pub struct Table {
     rows: Vec<Row>,
-    started: Instant,
-    /// Rows and seconds of the last complete run, for the estimate.
-    last_run: Option<(usize, f64)>,
-    /// Whether to show which proof runs (stderr is a terminal).
-    live: bool,
+    activity: Option<Activity>,
 }
 
 impl Default for Table {
     fn default() -> Self {
-        let last_run = history_file()
-            .and_then(|file| std::fs::read_to_string(file).ok())
-            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-            .and_then(|value| Some((value["rows"].as_u64()? as usize, value["seconds"].as_f64()?)));
         Table {
             rows: Vec::new(),
-            started: Instant::now(),
-            last_run,
-            live: std::io::stderr().is_terminal(),
+            activity: Some(Activity::new("verify", None)),
         }
     }
-}
-
-/// Where the last complete run's size is kept: beside the builds verify makes.
-fn history_file() -> Option<PathBuf> {
-    Some(PathBuf::from(std::env::var_os("CARGO_TARGET_DIR")?).join("verify-last-run.json"))
 }
 
 impl Table {
     /// Runs one proof, timing it; `prove` says whether it held and what to note.
-    pub fn row(&mut self, item: impl Into<String>, prove: impl FnOnce() -> (bool, String)) {
+    pub fn row(&mut self, item: impl Into<String>, prove: impl FnOnce() -> Proof) {
         let item = item.into();
-        self.show_running(&item);
-        let started = Instant::now();
-        let (ok, detail) = prove();
-        let outcome = if ok { Outcome::Passed } else { Outcome::Failed };
-        self.record(item, outcome, started, detail);
-    }
-
-    /// "[row 12 of ~181, 1:05, about 13 min left] step 03-log-in-service…" on stderr.
-    fn show_running(&self, item: &str) {
-        if !self.live {
-            return;
+        if let Some(activity) = &self.activity {
+            activity.begin(&item);
         }
-        let elapsed = self.started.elapsed().as_secs();
-        let (of, left) = match self.last_run {
-            Some((rows, seconds)) => {
-                let left = (seconds as u64).saturating_sub(elapsed);
-                (
-                    format!(" of ~{rows}"),
-                    format!(", about {} min left", left.div_ceil(60)),
-                )
-            }
-            None => (String::new(), String::new()),
+        let started = Instant::now();
+        let (outcome, detail) = match prove() {
+            Proof::Held(detail) => (Outcome::Passed, detail),
+            Proof::Failed(detail) => (Outcome::Failed, detail),
         };
-        eprint!(
-            "\r\x1b[2K[row {}{of}, {}:{:02}{left}] {item}…",
-            self.rows.len() + 1,
-            elapsed / 60,
-            elapsed % 60
-        );
+        self.record(item, outcome, started, detail);
     }
 
     /// A proof not run, with the reason: a skip, or a failure when it was required.
@@ -117,10 +81,15 @@ impl Table {
 
     fn record(&mut self, item: String, outcome: Outcome, started: Instant, detail: String) {
         let seconds = started.elapsed().as_secs_f64();
-        if self.live {
-            eprint!("\r\x1b[2K");
+        let line =
+            || anstream::println!("-- {item}: {} ({seconds:.1} s) {detail}", outcome.styled(0));
+        match &self.activity {
+            Some(activity) => {
+                activity.above(line);
+                activity.done();
+            }
+            None => line(),
         }
-        anstream::println!("-- {item}: {} ({seconds:.1} s) {detail}", outcome.styled(0));
         self.rows.push(Row {
             item,
             outcome,
@@ -136,7 +105,10 @@ impl Table {
             .count()
     }
 
-    pub fn print(&self) {
+    pub fn print(&mut self) {
+        if let Some(activity) = self.activity.take() {
+            activity.finish();
+        }
         let width = self
             .rows
             .iter()
@@ -166,13 +138,5 @@ impl Table {
             self.count(Outcome::Failed),
             self.count(Outcome::Skipped)
         );
-        let seconds = self.started.elapsed().as_secs_f64();
-        if let Some(file) = history_file() {
-            // Only an estimate for the next run: losing it costs nothing.
-            let _ = std::fs::write(
-                file,
-                json!({"rows": self.rows.len(), "seconds": seconds}).to_string(),
-            );
-        }
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{Verify, lint_row};
 use crate::lint;
+use crate::proof::Proof;
 use crate::tools::ACTIONLINT;
 use crate::workflow;
 
@@ -29,8 +30,8 @@ impl Verify {
                 .row(
                     format!("workflow replays at step {number:02}"),
                     || match workflow::replay_in(dir) {
-                        Ok(replay) => (replay.passed(), replay.summary()),
-                        Err(error) => (false, format!("{error:#}")),
+                        Ok(replay) => Proof::from_bool(replay.passed(), replay.summary()),
+                        Err(error) => Proof::Failed(format!("{error:#}")),
                     },
                 );
         }
