@@ -47,17 +47,20 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         "Building addsvc, stringsvc and the bare handler in release (minutes the first time)…"
     );
     let binaries = build::build_release(root)?;
-    // A directory of this run's own, kept after it for its logs: two runs never share one.
-    let scratch = std::env::temp_dir().join(format!("workshop-load-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)
-        .with_context(|| format!("could not create {}", scratch.display()))?;
+    // A directory of this run's own (two runs never share one), removed when it is dropped.
+    let scratch = tempfile::Builder::new()
+        .prefix("workshop-load-")
+        .tempdir()
+        .context("could not create a scratch directory")?;
     if settings.log_sinks {
-        return sinks::run(&binaries.addsvc, settings, &scratch);
+        // Nothing in it is shown to the user: it goes with the run.
+        return sinks::run(&binaries.addsvc, settings, scratch.path());
     }
 
-    let bare = LoggedService::start("bare-addsvc", &binaries.bare, &[], &scratch)?;
+    let logs = scratch.path();
+    let bare = LoggedService::start("bare-addsvc", &binaries.bare, &[], logs)?;
     let stringsvc = match &binaries.stringsvc {
-        Some(binary) => Some(LoggedService::start("stringsvc", binary, &[], &scratch)?),
+        Some(binary) => Some(LoggedService::start("stringsvc", binary, &[], logs)?),
         None => None,
     };
     // An environment variable rather than --stringsvc-url: addsvc at step 15 knows no such
@@ -67,7 +70,10 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         .iter()
         .map(|url| ("ADDSVC_STRINGSVC_URL", url.as_str()))
         .collect();
-    let addsvc = LoggedService::start("addsvc", &binaries.addsvc, &env, &scratch)?;
+    let addsvc = LoggedService::start("addsvc", &binaries.addsvc, &env, logs)?;
+    // The user is told where the services' logs are, to read them after the run: from here
+    // on the directory is kept. (A service that fails to start shows its log in the error.)
+    let scratch = scratch.keep();
     println!("Logs in {}", scratch.display());
 
     let bare_sum = measure(
