@@ -1,5 +1,5 @@
 //! Runs wrk, the HTTP load generator, with a JSON POST body against one URL, and reads the
-//! numbers out of its report.
+//! numbers that its Lua script's `done` prints as JSON.
 
 use std::io::Read;
 use std::path::Path;
@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use serde_json::Value;
 
 use crate::child::KillOnDrop;
 
@@ -21,13 +22,14 @@ pub struct Settings {
 }
 
 /// What wrk reports about one run.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Report {
     /// Requests completed, whatever their status.
     pub requests: u64,
     pub requests_per_second: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// Answers with a status of 400 or more (wrk's "Non-2xx or 3xx responses").
     pub non_2xx: u64,
     /// Connect, read and write errors and timeouts.
     pub socket_errors: u64,
@@ -51,14 +53,15 @@ pub fn ensure_installed() -> Result<()> {
 }
 
 /// POSTs `body` as JSON to `url` on `settings.connections` connections for
-/// `settings.seconds`; `scratch` holds the Lua script that sets the method, body and header.
+/// `settings.seconds`; `scratch` holds the Lua script that sets the method, body and header
+/// and prints the summary.
 pub fn run(url: &str, body: &str, settings: &Settings, scratch: &Path) -> Result<Report> {
     let script = scratch.join("post-json.lua");
     std::fs::write(&script, post_json_script(body))?;
     let mut wrk = KillOnDrop(
         Command::new("wrk")
             .args(["-t1", &format!("-c{}", settings.connections)])
-            .args([&format!("-d{}s", settings.seconds), "--latency", "-s"])
+            .args([&format!("-d{}s", settings.seconds), "-s"])
             .arg(&script)
             .arg(url)
             .stdin(Stdio::null())
@@ -75,15 +78,17 @@ pub fn run(url: &str, body: &str, settings: &Settings, scratch: &Path) -> Result
         }
         thread::sleep(Duration::from_millis(50));
     }
-    // wrk's report is far smaller than a pipe's buffer, so reading after it exits is safe.
-    let mut said = String::new();
-    if let Some(mut stdout) = wrk.0.stdout.take() {
-        stdout.read_to_string(&mut said)?;
+    // wrk's output is far smaller than a pipe's buffer, so reading after it exits is safe.
+    let mut stdout = String::new();
+    if let Some(mut out) = wrk.0.stdout.take() {
+        out.read_to_string(&mut stdout)?;
     }
-    if let Some(mut stderr) = wrk.0.stderr.take() {
-        stderr.read_to_string(&mut said)?;
+    let mut stderr = String::new();
+    if let Some(mut err) = wrk.0.stderr.take() {
+        err.read_to_string(&mut stderr)?;
     }
-    parse_report(&said).with_context(|| format!("could not read wrk's report:\n{said}"))
+    parse_summary(&stdout)
+        .with_context(|| format!("could not read wrk's summary; it printed:\n{stdout}{stderr}"))
 }
 
 fn post_json_script(body: &str) -> String {
@@ -91,120 +96,112 @@ fn post_json_script(body: &str) -> String {
     format!(
         "wrk.method = \"POST\"\n\
          wrk.body = [==[{body}]==]\n\
-         wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         local summary_marker = \"{SUMMARY_MARKER}\"\n\
+         {DONE}"
     )
 }
 
-/// Reads the numbers of wrk's report, as printed with `--latency`.
-fn parse_report(text: &str) -> Option<Report> {
-    let mut requests = None;
-    let mut requests_per_second = None;
-    let mut p50 = None;
-    let mut p99 = None;
-    let mut non_2xx = 0;
-    let mut socket_errors = 0;
-    for line in text.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("Requests/sec:") {
-            requests_per_second = rest.trim().parse().ok();
-        } else if let Some(rest) = line.strip_prefix("50%") {
-            p50 = parse_duration(rest.trim());
-        } else if let Some(rest) = line.strip_prefix("99%") {
-            p99 = parse_duration(rest.trim());
-        } else if let Some(rest) = line.strip_prefix("Non-2xx or 3xx responses:") {
-            non_2xx = rest.trim().parse().ok()?;
-        } else if let Some(rest) = line.strip_prefix("Socket errors:") {
-            // "connect 0, read 0, write 0, timeout 12"
-            socket_errors = rest
-                .split(',')
-                .filter_map(|count| count.split_whitespace().last()?.parse::<u64>().ok())
-                .sum();
-        } else if line.contains(" requests in ") {
-            requests = line.split_whitespace().next().and_then(|n| n.parse().ok());
-        }
-    }
-    Some(Report {
-        requests: requests?,
-        requests_per_second: requests_per_second?,
-        p50: p50?,
-        p99: p99?,
-        non_2xx,
-        socket_errors,
-    })
-}
+/// Printed on the line before the summary, to find it after wrk's own report.
+const SUMMARY_MARKER: &str = "workshop-load wrk summary:";
 
-/// Reads a wrk time such as `291.00us`, `7.59ms` or `1.02s`.
-fn parse_duration(text: &str) -> Option<Duration> {
-    let digits = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-    let (number, unit) = text.split_at(digits);
-    let number: f64 = number.parse().ok()?;
-    let nanos_per_unit = match unit {
-        "us" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "m" => 60e9,
-        "h" => 3600e9,
-        _ => return None,
+/// wrk calls `done` once the run is over (its SCRIPTING API): the numbers as one JSON line,
+/// rather than its report for people, whose units and layout vary with the values. Times
+/// are in microseconds; `status` counts answers of 400 and more. `bytes` and `p90` are not
+/// in the report: with them the line is wrk's whole summary, and a new column needs no new
+/// script.
+const DONE: &str = r#"
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(summary_marker, "\n")
+  io.write(string.format(
+    '{"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+    '"latency_us":{"p50":%d,"p90":%d,"p99":%d}}\n',
+    summary.requests, summary.duration, summary.bytes,
+    errors.connect, errors.read, errors.write, errors.status, errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+end
+"#;
+
+/// Reads the JSON line that `DONE` prints after `SUMMARY_MARKER`.
+fn parse_summary(stdout: &str) -> Result<Report> {
+    let line = stdout
+        .lines()
+        .skip_while(|line| line.trim() != SUMMARY_MARKER)
+        .nth(1)
+        .context("wrk printed no summary")?;
+    let summary: Value = serde_json::from_str(line).context("wrk's summary is not JSON")?;
+    let number = |pointer: &str| {
+        summary
+            .pointer(pointer)
+            .and_then(Value::as_u64)
+            .with_context(|| format!("wrk's summary has no {pointer}"))
     };
-    Some(Duration::from_nanos(
-        (number * nanos_per_unit).round() as u64
-    ))
+    let requests = number("/requests")?;
+    let duration = Duration::from_micros(number("/duration_us")?);
+    if duration.is_zero() {
+        bail!("wrk's summary has a run of no time");
+    }
+    Ok(Report {
+        requests,
+        requests_per_second: requests as f64 / duration.as_secs_f64(),
+        p50: Duration::from_micros(number("/latency_us/p50")?),
+        p99: Duration::from_micros(number("/latency_us/p99")?),
+        non_2xx: number("/errors/status")?,
+        socket_errors: number("/errors/connect")?
+            + number("/errors/read")?
+            + number("/errors/write")?
+            + number("/errors/timeout")?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const REPORT: &str = "Running 10s test @ http://127.0.0.1:35607/sum
-  1 threads and 32 connections
+    /// What wrk printed with this script against a local server that answered every tenth
+    /// POST with 500 and held one in 97 past wrk's `--timeout 1s`.
+    const OUTPUT: &str = r#"Running 3s test @ http://127.0.0.1:38697/sum
+  1 threads and 8 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
-    Latency   310.35us  100.03us   4.36ms   84.35%
-    Req/Sec    99.57k     5.12k  108.18k    77.00%
-  Latency Distribution
-     50%  291.00us
-     75%  334.00us
-     90%  396.00us
-     99%    1.49ms
-  990814 requests in 10.00s, 97.28MB read
-  Socket errors: connect 0, read 2, write 0, timeout 5
-  Non-2xx or 3xx responses: 12
-Requests/sec:  99070.43
-Transfer/sec:      9.73MB
-";
+    Latency    43.14ms    5.97ms  48.03ms   98.00%
+    Req/Sec   134.67     24.90   190.00     66.67%
+  403 requests in 3.00s, 60.63KB read
+  Socket errors: connect 0, read 0, write 0, timeout 2
+  Non-2xx or 3xx responses: 41
+Requests/sec:    134.11
+Transfer/sec:     20.18KB
+workshop-load wrk summary:
+{"requests":403,"duration_us":3004954,"bytes":62087,"errors":{"connect":0,"read":0,"write":0,"status":41,"timeout":2},"latency_us":{"p50":43981,"p90":44157,"p99":47992}}
+"#;
 
     #[test]
-    fn reads_the_numbers_of_a_latency_report() {
-        assert_eq!(
-            parse_report(REPORT),
-            Some(Report {
-                requests: 990_814,
-                requests_per_second: 99_070.43,
-                p50: Duration::from_micros(291),
-                p99: Duration::from_micros(1490),
-                non_2xx: 12,
-                socket_errors: 7,
-            })
-        );
+    fn reads_the_summary_after_wrks_report() {
+        let report = parse_summary(OUTPUT).unwrap();
+        assert_eq!(report.requests, 403);
+        // As wrk's own Requests/sec: 403 in 3.004954 s.
+        assert_eq!(format!("{:.2}", report.requests_per_second), "134.11");
+        assert_eq!(report.p50, Duration::from_micros(43_981));
+        assert_eq!(report.p99, Duration::from_micros(47_992));
+        assert_eq!(report.non_2xx, 41);
+        assert_eq!(report.socket_errors, 2);
     }
 
     #[test]
-    fn a_report_without_latency_percentiles_is_not_read() {
-        let without_latency = REPORT
-            .lines()
-            .filter(|line| !line.trim_start().starts_with("99%"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert_eq!(parse_report(&without_latency), None);
-        assert_eq!(
-            parse_report("unable to connect to 127.0.0.1:1 Connection refused"),
-            None
-        );
+    fn output_without_a_whole_summary_is_not_read() {
+        assert!(parse_summary("unable to connect to 127.0.0.1:1 Connection refused").is_err());
+        let without_p99 = OUTPUT.replace(r#","p99":47992"#, "");
+        assert!(parse_summary(&without_p99).is_err());
+        let without_json = OUTPUT.lines().take(11).collect::<Vec<_>>().join("\n");
+        assert!(parse_summary(&without_json).is_err());
     }
 
     #[test]
-    fn reads_every_unit_wrk_prints() {
-        assert_eq!(parse_duration("7.59ms"), Some(Duration::from_micros(7590)));
-        assert_eq!(parse_duration("1.50s"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2.00m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("12"), None);
+    fn the_script_posts_the_body_and_prints_the_summary_after_the_marker() {
+        let script = post_json_script(r#"{"a":"foo","b":"bar"}"#);
+        assert!(script.contains(r#"wrk.body = [==[{"a":"foo","b":"bar"}]==]"#));
+        assert!(script.contains(&format!("local summary_marker = \"{SUMMARY_MARKER}\"")));
+        assert!(script.contains("function done(summary, latency, requests)"));
     }
 }
