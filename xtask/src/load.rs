@@ -22,6 +22,7 @@ use anyhow::{Context, Result, bail};
 use self::process::LoggedService;
 use self::report::{ConnectionSamples, Measurement, ProcessUse, Results};
 pub use self::wrk::Settings;
+use crate::activity::Activity;
 use crate::http::http_agent;
 use crate::procfs;
 
@@ -43,10 +44,13 @@ struct Target<'a> {
 
 pub fn run(root: &Path, settings: &Settings) -> Result<()> {
     wrk::ensure_installed()?;
-    println!(
-        "Building addsvc, stringsvc and the bare handler in release (minutes the first time)…"
-    );
-    let binaries = build::build_release(root)?;
+    // The build, then one measurement per target (and one over three instances).
+    let activity = Activity::new("load", Some(if settings.spread { 5 } else { 4 }));
+    let binaries = activity.visible(
+        "Building addsvc, stringsvc and the bare handler in release (minutes the first time)…",
+        || build::build_release(root),
+    )?;
+    activity.done();
     // A directory of this run's own (two runs never share one), removed when it is dropped.
     let scratch = tempfile::Builder::new()
         .prefix("workshop-load-")
@@ -87,6 +91,7 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         },
         settings,
         &scratch,
+        &activity,
     )?;
     let addsvc_sum = measure(
         &Target {
@@ -99,6 +104,7 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         },
         settings,
         &scratch,
+        &activity,
     )?;
     let addsvc_concat = match &stringsvc {
         Some(stringsvc) => Some(measure(
@@ -112,6 +118,7 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
             },
             settings,
             &scratch,
+            &activity,
         )?),
         None => {
             println!(
@@ -125,25 +132,38 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         addsvc_sum,
         addsvc_concat,
     };
-    report::print(&results, settings);
+    activity.above(|| report::print(&results, settings));
     if settings.spread {
         match (&binaries.stringsvc, &results.addsvc_concat) {
-            (Some(stringsvc), Some(one)) => {
-                spread::run(&binaries.addsvc, stringsvc, one, settings, &scratch)?
-            }
+            (Some(stringsvc), Some(one)) => spread::run(
+                &binaries.addsvc,
+                stringsvc,
+                one,
+                settings,
+                &scratch,
+                &activity,
+            )?,
             _ => println!("--spread needs stringsvc (step 24 on): skipped."),
         }
     }
+    activity.finish();
     Ok(())
 }
 
 /// Low load first (sequential requests), then wrk; counts what each process logged and
 /// used during each.
-fn measure(target: &Target, settings: &Settings, scratch: &Path) -> Result<Measurement> {
-    println!(
-        "{}: {LOW_LOAD_REQUESTS} sequential requests, then {} s of wrk…",
+fn measure(
+    target: &Target,
+    settings: &Settings,
+    scratch: &Path,
+    activity: &Activity,
+) -> Result<Measurement> {
+    let doing = format!(
+        "{}: {LOW_LOAD_REQUESTS} sequential requests, then {} s of wrk",
         target.name, settings.seconds
     );
+    activity.above(|| println!("{doing}…"));
+    activity.begin(&doing);
     let lines_at_start = log_lines_when_quiet(target)?;
     send_sequentially(target)?;
     let lines_after_low_load = log_lines_when_quiet(target)?;
@@ -178,6 +198,7 @@ fn measure(target: &Target, settings: &Settings, scratch: &Path) -> Result<Measu
             load_lines: lines_after_load[index] - lines_after_low_load[index],
         })
         .collect();
+    activity.done();
     Ok(Measurement {
         target: target.name,
         wrk,
