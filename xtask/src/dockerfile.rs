@@ -1,12 +1,15 @@
 //! Reads a Dockerfile as far as the tool replays it without a container engine: its
 //! stages, and in each the files it copies, the commands it runs and where, its
-//! environment and its entrypoint. Build arguments are not expanded and heredocs are not
+//! environment and its entrypoint. parse-dockerfile reads the file by the engine's rules
+//! (continuations, comments, flags, exec forms, the escape directive); what a RUN hands the
+//! shell is split into commands here. Build arguments are not expanded and heredocs are not
 //! read: the workshop's Dockerfile needs neither, and a line the tool cannot read fails the
 //! replay instead of being guessed at.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use parse_dockerfile::{Command, Flag, Instruction, Source, Span};
 
 /// The stages of a Dockerfile, in order.
 #[derive(Debug, Default)]
@@ -95,129 +98,128 @@ impl Stage {
 
 /// Parses the text of a Dockerfile.
 pub fn parse(text: &str) -> Result<Dockerfile> {
+    // parse-dockerfile drops a byte order mark and counts its spans without it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let parsed = parse_dockerfile::parse(text)?;
+    let escape = parsed
+        .parser_directives
+        .escape
+        .as_ref()
+        .map_or('\\', |directive| directive.value.value);
+    let line = |span: &Span| text[..span.start].matches('\n').count() + 1;
     let mut file = Dockerfile::default();
-    for (line, instruction) in logical_lines(text) {
-        let (keyword, rest) = instruction
-            .split_once(char::is_whitespace)
-            .unwrap_or((instruction.as_str(), ""));
-        let keyword = keyword.to_ascii_uppercase();
-        let rest = rest.trim();
-        if keyword == "FROM" {
-            file.stages.push(from(rest));
-            continue;
-        }
-        let Some(stage) = file.stages.last_mut() else {
-            if keyword == "ARG" {
-                continue;
-            }
-            bail!("line {line}: {keyword} before any FROM");
+    for parsed_stage in parsed.stages() {
+        let from = parsed_stage.from;
+        let mut stage = Stage {
+            name: from.as_.as_ref().map(|(_, name)| name.value.to_string()),
+            base: from.image.value.to_string(),
+            workdir: "/".to_owned(),
+            ..Stage::default()
         };
-        match keyword.as_str() {
-            "WORKDIR" => stage.workdir = join(&stage.workdir, rest),
-            "COPY" | "ADD" => stage.copies.push(copy(rest, &stage.workdir, line)?),
-            "RUN" => stage.runs.push(Run {
-                shell: if rest.starts_with('[') {
-                    exec_or_shell(rest)?.join(" ")
-                } else {
-                    rest.to_owned()
-                },
-                workdir: stage.workdir.clone(),
-            }),
-            "ENV" => stage.env.extend(env(rest, line)?),
-            "ENTRYPOINT" => stage.entrypoint = exec_or_shell(rest)?,
-            "CMD" => stage.cmd = exec_or_shell(rest)?,
-            "EXPOSE" => {
-                for port in rest.split_whitespace() {
-                    let number = port.split('/').next().unwrap_or(port);
-                    stage.exposed.push(
-                        number
-                            .parse()
-                            .with_context(|| format!("line {line}: EXPOSE {port}"))?,
-                    );
+        for instruction in parsed_stage.instructions {
+            match instruction {
+                Instruction::Workdir(workdir) => {
+                    stage.workdir = join(&stage.workdir, &workdir.arguments.value);
                 }
+                Instruction::Copy(c) => {
+                    let line = line(&c.copy.span);
+                    let copy = copy(&c.options, &c.src, &c.dest.value, &stage.workdir, line)?;
+                    stage.copies.push(copy);
+                }
+                Instruction::Add(a) => {
+                    let line = line(&a.add.span);
+                    let copy = copy(&a.options, &a.src, &a.dest.value, &stage.workdir, line)?;
+                    stage.copies.push(copy);
+                }
+                Instruction::Run(run) => {
+                    if !run.here_docs.is_empty() {
+                        bail!(
+                            "line {}: RUN with a heredoc is not read",
+                            line(&run.run.span)
+                        );
+                    }
+                    let shell = match &run.arguments {
+                        Command::Shell(shell) => unfold(shell.value, escape),
+                        exec => words(exec, escape)?.join(" "),
+                    };
+                    stage.runs.push(Run {
+                        shell,
+                        workdir: stage.workdir.clone(),
+                    });
+                }
+                Instruction::Env(e) => stage
+                    .env
+                    .extend(env(&e.arguments.value, line(&e.env.span))?),
+                Instruction::Entrypoint(e) => stage.entrypoint = words(&e.arguments, escape)?,
+                Instruction::Cmd(cmd) => stage.cmd = words(&cmd.arguments, escape)?,
+                Instruction::Expose(expose) => {
+                    for port in &expose.arguments {
+                        let number = port.value.split('/').next().unwrap_or_default();
+                        stage.exposed.push(number.parse().with_context(|| {
+                            format!("line {}: EXPOSE {}", line(&expose.expose.span), port.value)
+                        })?);
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
+        file.stages.push(stage);
     }
     Ok(file)
 }
 
-/// The instructions of the file with their first line numbers: comments dropped, lines
-/// ending in a backslash joined with the next (comment lines inside them dropped too).
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (index, raw) in text.lines().enumerate() {
-        let trimmed = raw.trim();
-        if trimmed.starts_with('#') || (trimmed.is_empty() && current.is_none()) {
-            continue;
-        }
-        let (continues, content) = match trimmed.strip_suffix('\\') {
-            Some(content) => (true, content.trim_end()),
-            None => (false, trimmed),
-        };
-        let entry = current.get_or_insert_with(|| (index + 1, String::new()));
-        if !entry.1.is_empty() && !content.is_empty() {
-            entry.1.push(' ');
-        }
-        entry.1.push_str(content);
-        if !continues {
-            lines.extend(current.take());
-        }
-    }
-    lines.extend(current);
-    lines
-}
-
-fn from(rest: &str) -> Stage {
-    let words: Vec<&str> = rest
-        .split_whitespace()
-        .filter(|word| !word.starts_with("--"))
-        .collect();
-    let name = match words.as_slice() {
-        [_, as_, name, ..] if as_.eq_ignore_ascii_case("as") => Some((*name).to_owned()),
-        _ => None,
-    };
-    Stage {
-        name,
-        base: words.first().copied().unwrap_or_default().to_owned(),
-        workdir: "/".to_owned(),
-        ..Stage::default()
-    }
-}
-
-fn copy(rest: &str, workdir: &str, line: usize) -> Result<Copy> {
-    let mut words = exec_or_shell(rest)?;
-    let mut from = None;
-    words.retain(|word| match word.strip_prefix("--") {
-        Some(flag) => {
-            if let Some(stage) = flag.strip_prefix("from=") {
-                from = Some(stage.to_owned());
-            }
-            false
-        }
-        None => true,
-    });
-    let Some(destination) = words.pop() else {
-        bail!("line {line}: COPY without a destination");
-    };
-    if words.is_empty() {
-        bail!("line {line}: COPY without a source");
-    }
+/// A COPY or ADD run in `workdir`, from what parse-dockerfile read of it.
+fn copy(
+    options: &[Flag],
+    sources: &[Source],
+    destination: &str,
+    workdir: &str,
+    line: usize,
+) -> Result<Copy> {
+    let from = options
+        .iter()
+        .find(|flag| flag.name.value == "from")
+        .and_then(|flag| flag.value.as_ref())
+        .map(|stage| stage.value.to_string());
+    let sources = sources
+        .iter()
+        .map(|source| match source {
+            Source::Path(path) => Ok(path.value.to_string()),
+            _ => bail!("line {line}: a COPY or ADD of a heredoc is not read"),
+        })
+        .collect::<Result<_>>()?;
     Ok(Copy {
         from,
-        sources: words,
-        destination,
+        sources,
+        destination: destination.to_owned(),
         workdir: workdir.to_owned(),
     })
 }
 
-/// `["a", "b"]` (exec form) or shell words.
-fn exec_or_shell(rest: &str) -> Result<Vec<String>> {
-    if rest.starts_with('[') {
-        return serde_json::from_str(rest).context("an exec form that is not a JSON array");
-    }
-    Ok(shell_words(rest))
+/// An exec form's words, or a shell form's shell words.
+fn words(command: &Command, escape: char) -> Result<Vec<String>> {
+    Ok(match command {
+        Command::Exec(words) => words
+            .value
+            .iter()
+            .map(|word| word.value.to_string())
+            .collect(),
+        Command::Shell(shell) => shell_words(&unfold(shell.value, escape)),
+        _ => bail!("a command that is neither an exec form nor a shell form"),
+    })
+}
+
+/// A shell form as the engine hands it to the shell: parse-dockerfile keeps it as written,
+/// so the escaped line breaks go here, with the comment and empty lines between them.
+fn unfold(text: &str, escape: char) -> String {
+    text.lines()
+        .enumerate()
+        .filter(|(index, line)| {
+            let line = line.trim();
+            *index == 0 || !(line.is_empty() || line.starts_with('#'))
+        })
+        .map(|(_, line)| line.trim_end().strip_suffix(escape).unwrap_or(line))
+        .collect()
 }
 
 /// `ENV A=1 B="two words"`, or the old `ENV A one value`.
@@ -390,5 +392,48 @@ ENTRYPOINT ["/bin/addsvc"]
     #[test]
     fn an_instruction_before_from_is_refused() {
         assert!(parse("COPY a b\nFROM x").is_err());
+    }
+
+    #[test]
+    fn an_exec_form_after_a_flag_is_a_json_array() {
+        let file = parse(
+            "FROM x AS build\n\
+             COPY --from=build [\"/a b\", \"/c\"]\n\
+             RUN --mount=type=cache,target=/x [\"sh\", \"-c\", \"echo\"]\n\
+             RUN --mount=type=cache,target=/src/target cargo build --release\n",
+        )
+        .unwrap();
+        let stage = &file.stages[0];
+        assert_eq!(stage.copies[0].from.as_deref(), Some("build"));
+        assert_eq!(stage.copies[0].sources, ["/a b"]);
+        assert_eq!(stage.copies[0].destination, "/c");
+        assert_eq!(stage.runs[0].shell, "sh -c echo");
+        let builds: Vec<_> = stage
+            .cargo_builds()
+            .into_iter()
+            .map(|(words, _)| words)
+            .collect();
+        assert_eq!(builds, [["cargo", "build", "--release"]]);
+    }
+
+    #[test]
+    fn the_escape_directive_sets_the_line_continuation() {
+        let file =
+            parse("# escape=`\nFROM x\nRUN echo a `\n  # between\n && cargo build\n").unwrap();
+        let builds = file.stages[0].cargo_builds();
+        assert_eq!(builds[0].0, ["cargo", "build"]);
+    }
+
+    #[test]
+    fn what_the_tool_cannot_read_is_refused() {
+        for text in [
+            "FROM x\nRUN <<EOF\necho\nEOF\n",
+            "FROM x\nCOPY <<EOF /a\nhello\nEOF\n",
+            "FROM x\nCOPY --from=x\n",
+            "FROM x\nFETCH a b\n",
+            "FROM x\nEXPOSE http\n",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
     }
 }
