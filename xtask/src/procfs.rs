@@ -1,20 +1,7 @@
-//! What Linux's /proc says about a process and about TCP connections. Every reader answers
-//! `None` where there is no /proc (macOS, Windows): the load demo then shows "n/a" for
-//! these columns, and the doctor says a port is taken without saying by what.
-
-use std::process::Command;
-use std::sync::OnceLock;
-
-/// Peak resident set size of process `pid` in bytes (`VmHWM`, the high-water mark).
-pub fn peak_rss_bytes(pid: u32) -> Option<u64> {
-    parse_vm_hwm(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
-}
-
-/// CPU time process `pid` has used so far, all threads, user plus system, in seconds.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let ticks = parse_cpu_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
-    Some(ticks as f64 / clock_ticks_per_second())
-}
+//! What Linux's /proc says about a process and about TCP connections, read with the procfs
+//! crate. Every reader answers `None` where there is no /proc (macOS, Windows): the load
+//! demo then shows "n/a" for these columns, and the doctor says a port is taken without
+//! saying by what.
 
 /// TCP connections to `port` on this host, counted from the client side.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -25,125 +12,102 @@ pub struct Connections {
     pub time_wait: usize,
 }
 
-pub fn connections_to(port: u16) -> Option<Connections> {
-    Some(parse_connections_to(
-        &std::fs::read_to_string("/proc/net/tcp").ok()?,
-        port,
-    ))
-}
+#[cfg(target_os = "linux")]
+mod linux {
+    use ::procfs::net::{TcpNetEntry, TcpState};
+    use ::procfs::process::{FDTarget, Process};
 
-/// The process listening on `port`, as Linux's /proc says: the socket's inode in
-/// /proc/net/tcp, then the process with a descriptor on that socket. None elsewhere.
-pub fn listener_of(port: u16) -> Option<String> {
-    let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .find_map(|table| {
-            let text = std::fs::read_to_string(table).ok()?;
-            text.lines().skip(1).find_map(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                let local_port = fields.get(1)?.rsplit(':').next()?;
-                let listening = fields.get(3) == Some(&"0A");
-                (listening && u16::from_str_radix(local_port, 16).ok() == Some(port))
-                    .then(|| fields.get(9).map(|inode| (*inode).to_owned()))
-                    .flatten()
-            })
+    use super::Connections;
+
+    /// Peak resident set size of process `pid` in bytes (`VmHWM`, the high-water mark).
+    pub fn peak_rss_bytes(pid: u32) -> Option<u64> {
+        let kilobytes = Process::new(pid as i32).ok()?.status().ok()?.vmhwm?;
+        Some(kilobytes * 1024)
+    }
+
+    /// CPU time process `pid` has used so far, all threads, user plus system, in seconds.
+    pub fn cpu_seconds(pid: u32) -> Option<f64> {
+        let stat = Process::new(pid as i32).ok()?.stat().ok()?;
+        Some((stat.utime + stat.stime) as f64 / ::procfs::ticks_per_second() as f64)
+    }
+
+    pub fn connections_to(port: u16) -> Option<Connections> {
+        Some(count_connections_to(&::procfs::net::tcp().ok()?, port))
+    }
+
+    /// The process listening on `port`: the socket's inode in the TCP tables, then the
+    /// process with a descriptor on that socket.
+    pub fn listener_of(port: u16) -> Option<String> {
+        let tables = [::procfs::net::tcp(), ::procfs::net::tcp6()];
+        let inode = tables.into_iter().flatten().flatten().find_map(|entry| {
+            (entry.state == TcpState::Listen && entry.local_address.port() == port)
+                .then_some(entry.inode)
         })?;
-    let socket = format!("socket:[{inode}]");
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|process| {
-            let pid = process.file_name().to_str()?.parse::<u32>().ok()?;
-            let holds = std::fs::read_dir(process.path().join("fd"))
-                .ok()?
-                .flatten()
-                .any(|fd| {
-                    std::fs::read_link(fd.path())
-                        .is_ok_and(|link| link.as_os_str() == socket.as_str())
-                });
-            let name = std::fs::read_to_string(process.path().join("comm")).ok()?;
-            holds.then(|| format!("{} (pid {pid})", name.trim()))
-        })
-}
-
-/// Reads `VmHWM:   12345 kB` from the text of /proc/PID/status.
-fn parse_vm_hwm(status: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let mut fields = line["VmHWM:".len()..].split_whitespace();
-    let kilobytes: u64 = fields.next()?.parse().ok()?;
-    (fields.next() == Some("kB")).then_some(kilobytes * 1024)
-}
-
-/// utime + stime, in clock ticks, from the text of /proc/PID/stat. The command name in
-/// parentheses may hold spaces and parentheses itself, so fields are counted from its end.
-fn parse_cpu_ticks(stat: &str) -> Option<u64> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    // Fields 14 (utime) and 15 (stime) of proc(5); field 3 (state) is the first after the name.
-    let mut fields = after_name.split_whitespace().skip(14 - 3);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
-/// Counts the lines of /proc/net/tcp whose remote end is `port`: one per client socket.
-/// (On loopback each connection also has a server-side line, with `port` as the local end.)
-fn parse_connections_to(net_tcp: &str, port: u16) -> Connections {
-    const ESTABLISHED: &str = "01";
-    const TIME_WAIT: &str = "06";
-    let mut connections = Connections::default();
-    for line in net_tcp.lines().skip(1) {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (Some(remote), Some(state)) = (fields.get(2), fields.get(3)) else {
-            continue;
-        };
-        let remote_port = remote
-            .rsplit_once(':')
-            .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
-        if remote_port != Some(port) {
-            continue;
-        }
-        match *state {
-            ESTABLISHED => connections.established += 1,
-            TIME_WAIT => connections.time_wait += 1,
-            _ => {}
-        }
+        ::procfs::process::all_processes()
+            .ok()?
+            .flatten()
+            .find_map(|process| {
+                let holds = process
+                    .fd()
+                    .ok()?
+                    .flatten()
+                    .any(|fd| matches!(fd.target, FDTarget::Socket(socket) if socket == inode));
+                let name = process.stat().ok()?.comm;
+                holds.then(|| format!("{name} (pid {})", process.pid))
+            })
     }
-    connections
+
+    /// Counts the entries whose remote end is `port`: one per client socket. (On loopback
+    /// each connection also has a server-side entry, with `port` as the local end.)
+    pub fn count_connections_to(entries: &[TcpNetEntry], port: u16) -> Connections {
+        let mut connections = Connections::default();
+        for entry in entries.iter().filter(|e| e.remote_address.port() == port) {
+            match entry.state {
+                TcpState::Established => connections.established += 1,
+                TcpState::TimeWait => connections.time_wait += 1,
+                _ => {}
+            }
+        }
+        connections
+    }
 }
 
-/// The unit of /proc/PID/stat's times. 100 on every common Linux; asked anyway.
-fn clock_ticks_per_second() -> f64 {
-    static TICKS: OnceLock<f64> = OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|output| String::from_utf8(output.stdout).ok())
-            .and_then(|text| text.trim().parse().ok())
-            .unwrap_or(100.0)
-    })
+#[cfg(target_os = "linux")]
+pub use linux::{connections_to, cpu_seconds, listener_of, peak_rss_bytes};
+
+#[cfg(not(target_os = "linux"))]
+mod elsewhere {
+    use super::Connections;
+
+    pub fn peak_rss_bytes(_pid: u32) -> Option<u64> {
+        None
+    }
+
+    pub fn cpu_seconds(_pid: u32) -> Option<f64> {
+        None
+    }
+
+    pub fn connections_to(_port: u16) -> Option<Connections> {
+        None
+    }
+
+    pub fn listener_of(_port: u16) -> Option<String> {
+        None
+    }
 }
 
-#[cfg(test)]
+#[cfg(not(target_os = "linux"))]
+pub use elsewhere::{connections_to, cpu_seconds, listener_of, peak_rss_bytes};
+
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
+    use std::io::Cursor;
+    use std::net::TcpListener;
+
+    use ::procfs::FromBufReadSI;
+    use ::procfs::net::TcpNetEntries;
+
     use super::*;
-
-    #[test]
-    fn reads_the_high_water_mark_in_bytes() {
-        let status =
-            "Name:\taddsvc\nVmPeak:\t  812345 kB\nVmHWM:\t   10240 kB\nVmRSS:\t    9000 kB\n";
-        assert_eq!(parse_vm_hwm(status), Some(10240 * 1024));
-        assert_eq!(parse_vm_hwm("Name:\taddsvc\n"), None);
-    }
-
-    #[test]
-    fn adds_user_and_system_ticks_whatever_the_command_name() {
-        let stat = "4242 (tokio (rt) 1) S 1 4242 4242 0 -1 4194560 1523 0 0 0 \
-                    250 75 0 0 20 0 3 0 123456 812345678 2500 18446744073709551615";
-        assert_eq!(parse_cpu_ticks(stat), Some(325));
-        assert_eq!(parse_cpu_ticks("4242 (addsvc) S 1"), None);
-    }
 
     #[test]
     fn counts_client_sockets_to_the_port_by_state() {
@@ -157,12 +121,34 @@ mod tests {
    4: 0100007F:A003 0100007F:1F91 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0
    5: 0100007F:A004 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 5 1 0 20 4 30 10 -1
 ";
+        let entries =
+            TcpNetEntries::from_buf_read(Cursor::new(net_tcp), ::procfs::current_system_info())
+                .unwrap()
+                .0;
         assert_eq!(
-            parse_connections_to(net_tcp, 8081),
+            linux::count_connections_to(&entries, 8081),
             Connections {
                 established: 2,
                 time_wait: 1
             }
         );
+    }
+
+    #[test]
+    fn this_process_is_named_as_the_listener_of_its_port_and_uses_cpu_and_memory() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let holder = listener_of(port).expect("a listener is found");
+        assert!(
+            holder.ends_with(&format!("(pid {})", std::process::id())),
+            "{holder}"
+        );
+        // A test process may not have used one clock tick yet: spin until it has.
+        let started = std::time::Instant::now();
+        while cpu_seconds(std::process::id()) == Some(0.0) && started.elapsed().as_secs() < 5 {
+            std::hint::black_box((0..10_000u64).sum::<u64>());
+        }
+        assert!(cpu_seconds(std::process::id()).is_some_and(|seconds| seconds > 0.0));
+        assert!(peak_rss_bytes(std::process::id()).is_some_and(|bytes| bytes > 1024 * 1024));
     }
 }
