@@ -10,8 +10,11 @@
 //!   back on its port), counting the calls it gets.
 //! - [`otlp::Receiver`]: an OTLP/HTTP receiver that keeps the spans a service
 //!   exports.
+//! - [`etcd::Etcd`]: a real etcd node on free loopback ports, for the
+//!   registration tests.
 
 mod background;
+pub mod etcd;
 pub mod otlp;
 mod process;
 mod server;
