@@ -35,6 +35,7 @@ impl Etcd {
             eprintln!("skipped {test}: etcd is not installed ({INSTALL})");
             return None;
         }
+        crate::install_crypto_provider();
         let mut etcd = Etcd {
             child: None,
             client_port: free_port(),
@@ -102,20 +103,7 @@ impl Etcd {
 
     /// The keys under `prefix` with their values, in key order.
     pub async fn under(&self, prefix: &str) -> Vec<(String, String)> {
-        let body = json!({
-            "key": encode(prefix.as_bytes()),
-            "range_end": encode(&prefix_end(prefix.as_bytes())),
-        });
-        let answer: Value = self
-            .http
-            .post(format!("{}/v3/kv/range", self.url()))
-            .json(&body)
-            .send()
-            .await
-            .expect("etcd answers a range")
-            .json()
-            .await
-            .expect("a range answer is JSON");
+        let answer = self.range(prefix).await;
         let text = |value: &Value| String::from_utf8(decode(value.as_str().unwrap_or_default()));
         answer["kvs"]
             .as_array()
@@ -130,6 +118,36 @@ impl Etcd {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Ends the lease of every key under `prefix` at once, as an operator or
+    /// an expiry would: etcd deletes the keys.
+    pub async fn revoke_leases_under(&self, prefix: &str) {
+        let answer = self.range(prefix).await;
+        for kv in answer["kvs"].as_array().into_iter().flatten() {
+            let lease = kv["lease"].as_str().unwrap_or("0");
+            self.post("lease/revoke", json!({ "ID": lease })).await;
+        }
+    }
+
+    async fn range(&self, prefix: &str) -> Value {
+        let body = json!({
+            "key": encode(prefix.as_bytes()),
+            "range_end": encode(&prefix_end(prefix.as_bytes())),
+        });
+        self.post("kv/range", body).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.http
+            .post(format!("{}/v3/{path}", self.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("etcd answers {path}: {error}"))
+            .json()
+            .await
+            .unwrap_or_else(|error| panic!("etcd answers {path} in JSON: {error}"))
     }
 }
 
