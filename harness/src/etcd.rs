@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// Set (to anything) where every tool must be there: a test that needs etcd fails
+/// without it instead of being skipped. `cargo workshop verify --require-tools` sets it.
+pub const REQUIRE_TOOLS: &str = "WORKSHOP_REQUIRE_TOOLS";
+
 /// How to install etcd where it is missing.
 pub const INSTALL: &str = "sudo apt install etcd-server (Debian, Ubuntu) or brew install etcd";
 
@@ -29,7 +33,7 @@ impl Etcd {
     pub async fn start_or_skip(test: &str) -> Option<Etcd> {
         if !installed() {
             assert!(
-                std::env::var_os("WORKSHOP_REQUIRE_TOOLS").is_none(),
+                std::env::var_os(REQUIRE_TOOLS).is_none(),
                 "{test} needs etcd, which is not installed: {INSTALL}"
             );
             eprintln!("skipped {test}: etcd is not installed ({INSTALL})");

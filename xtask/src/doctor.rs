@@ -26,8 +26,12 @@ const PORTS: [(u16, &str); 4] = [
 const DISK_NEEDED_GIB: u64 = 7;
 
 /// The optional programs, by the part of the day that uses them.
-const PARTS: [(&str, &[&Tool]); 7] = [
+const PARTS: [(&str, &[&Tool]); 8] = [
     ("the See it blocks of every step", &[&tools::CURL]),
+    (
+        "registration in a registry (steps 29 and on)",
+        &[&tools::ETCD],
+    ),
     (
         "the metrics demo against Prometheus (steps 07 and on)",
         &[&tools::PROMETHEUS, &tools::PROMTOOL],

@@ -108,8 +108,8 @@ enum Cmd {
         /// Leave out the metrics demo, even where Prometheus is installed.
         #[arg(long)]
         skip_demo: bool,
-        /// Fail the rows whose programs (prometheus, promtool) are missing, instead of
-        /// skipping them; CI passes it.
+        /// Fail the rows whose programs (prometheus, curl, etcd…) are missing, and the
+        /// tests that need etcd, instead of skipping them; CI passes it.
         #[arg(long, conflicts_with = "skip_demo")]
         require_tools: bool,
     },
@@ -179,6 +179,15 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::Verify { .. } | Cmd::Bench | Cmd::Branch { .. }
     );
     cargo::prepare_environment(&root, scratch);
+    if let Cmd::Verify {
+        require_tools: true,
+        ..
+    } = cli.command
+    {
+        // The tests that need a program (etcd) fail without it instead of skipping.
+        // SAFETY: no thread has started yet.
+        unsafe { std::env::set_var(harness::etcd::REQUIRE_TOOLS, "1") };
+    }
     match cli.command {
         Cmd::Setup => setup::run(&root).map(|()| true),
         Cmd::Doctor => doctor::run(&root),

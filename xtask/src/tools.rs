@@ -1,6 +1,6 @@
 //! External programs that some of the tool's work needs and cargo cannot provide: where
 //! to find them on PATH, and how to install them: Prometheus and promtool for the metrics
-//! demo, curl for the See it blocks, actionlint, hadolint and kubernetes-validate for the
+//! demo, curl for the See it blocks, etcd for registration, actionlint, hadolint and kubernetes-validate for the
 //! files of steps 21-23, node, npm, chromium and pdfinfo for the slides.
 
 use std::ffi::OsStr;
@@ -47,6 +47,14 @@ pub const CURL: Tool = Tool {
     program: "curl",
     debian: "sudo apt install curl",
     macos: "brew install curl",
+};
+
+/// The registry stringsvc registers in from step 29 on: the See it blocks and the tests
+/// start a throwaway node of it.
+pub const ETCD: Tool = Tool {
+    program: "etcd",
+    debian: "sudo apt install etcd-server",
+    macos: "brew install etcd",
 };
 
 /// Lints the CI workflow of step 21 and exercise 21.

@@ -51,8 +51,10 @@ impl Block {
         })
     }
 
-    pub fn uses_curl(&self) -> bool {
-        self.commands().any(|command| command.starts_with("curl "))
+    /// Whether a command of the block runs `program` (its first word).
+    pub fn runs(&self, program: &str) -> bool {
+        self.commands()
+            .any(|command| command.split_whitespace().next() == Some(program))
     }
 
     /// How many expected lines the block holds.
@@ -147,7 +149,7 @@ with status 500.
         assert_eq!(block.actions[2].expected, ["{\"v\":\"FOOBAR\"}"]);
         assert!(block.actions[0].expected.is_empty());
         assert_eq!(block.expected_lines(), 1);
-        assert!(block.uses_curl());
+        assert!(block.runs("curl"));
         assert!(block.manual_tail.unwrap().starts_with("Now stop stringsvc"));
     }
 
@@ -189,7 +191,7 @@ Patch: 06-layout
                 .iter()
                 .all(|action| action.expected.is_empty())
         );
-        assert!(!block.uses_curl());
+        assert!(!block.runs("curl"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::proof::Proof;
 use crate::series;
-use crate::tools::{self, CURL, Tool};
+use crate::tools::{self, CURL, ETCD, Tool};
 pub use block::{Block, parse as parse_block};
 
 /// The See it block of step `name` (`08-structured-logging`) in `root`, if its message has one.
@@ -28,11 +28,10 @@ pub fn block_of_step(root: &Path, name: &str) -> Result<Option<Block>> {
 
 /// The programs the block runs that cargo cannot provide.
 pub fn tools_needed(block: &Block) -> Vec<&'static Tool> {
-    if block.uses_curl() {
-        vec![&CURL]
-    } else {
-        vec![]
-    }
+    [&CURL, &ETCD]
+        .into_iter()
+        .filter(|tool| block.runs(tool.program))
+        .collect()
 }
 
 /// Replays `block` in `dir` for a table row: whether every line was seen, and a one-line

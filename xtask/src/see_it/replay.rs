@@ -4,12 +4,13 @@
 //!
 //! A server is the built binary started directly, not through cargo: it starts at once,
 //! and stopping it stops the service itself. It listens on its default port, as in the
-//! block, so every port the block names must be free first. Everything started is stopped
-//! when the replay ends, however it ends.
+//! block, so every port the block names must be free first. A daemon the block starts
+//! (etcd) occupies its terminal too, and is ready once its port accepts connections.
+//! Everything started is stopped when the replay ends, however it ends.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,9 @@ use harness::{loopback_addr_in, without_service_env};
 const DEFAULT_BINARY: &str = "addsvc";
 /// Where each service listens unless told otherwise.
 const DEFAULT_PORTS: [(&str, u16); 2] = [("addsvc", 8080), ("stringsvc", 8081)];
+/// Programs other than the services that keep running in their terminal, with the ports
+/// they take by default: the first one answers once they are ready.
+const DAEMONS: [(&str, &[u16]); 1] = [("etcd", &[2379, 2380])];
 const SERVER_START: Duration = Duration::from_secs(30);
 /// Logs may trail the answer: slog writes them on a background thread.
 const LOG_WAIT: Duration = Duration::from_secs(5);
@@ -53,6 +57,12 @@ pub fn replay(dir: &Path, block: &Block) -> Result<usize> {
                         action.terminal,
                         server.command
                     );
+                }
+                if let Some(ports) = daemon_ports(command) {
+                    let daemon = Server::start_daemon(dir, command, ports, &terminal.lines)?;
+                    terminal.server = Some(daemon);
+                    terminal.expect(action, LOG_WAIT)?;
+                    continue;
                 }
                 match server_invocation(command)? {
                     Some(invocation) => {
@@ -89,6 +99,7 @@ fn ports(block: &Block) -> BTreeSet<u16> {
                 ports.extend(digits.parse::<u16>().ok().filter(|port| *port != 0));
             }
         }
+        ports.extend(daemon_ports(text).into_iter().flatten());
         if let Ok(Some(invocation)) = server_invocation(text) {
             let name = invocation.binary;
             let default = DEFAULT_PORTS.iter().find(|(service, _)| *service == name);
@@ -96,6 +107,15 @@ fn ports(block: &Block) -> BTreeSet<u16> {
         }
     }
     ports
+}
+
+/// The ports of the daemon `command` starts, if it starts one.
+fn daemon_ports(command: &str) -> Option<&'static [u16]> {
+    let program = command.split_whitespace().next()?;
+    DAEMONS
+        .iter()
+        .find(|(daemon, _)| *daemon == program)
+        .map(|(_, ports)| *ports)
 }
 
 /// `[NAME=VALUE…] cargo run [--bin NAME | -p NAME] [-- ARGS…]`, the service a block starts.
@@ -226,7 +246,8 @@ fn mismatch(action: &Action, expected: Option<&str>, printed: &[String]) -> Stri
     text
 }
 
-/// A service started as the block's `cargo run` would, stopped when dropped.
+/// A service started as the block's `cargo run` would, or a daemon it started; stopped when
+/// dropped.
 struct Server {
     child: KillOnDrop,
     command: String,
@@ -274,6 +295,45 @@ impl Server {
             thread::sleep(Duration::from_millis(50));
         }
         Ok(server)
+    }
+
+    /// Starts the daemon `command` through the shell (its words may hold `$(mktemp -d)`),
+    /// its output appended to `lines`; waits until its first port accepts connections.
+    fn start_daemon(
+        dir: &Path,
+        command: &str,
+        ports: &[u16],
+        lines: &Arc<Mutex<Vec<String>>>,
+    ) -> Result<Server> {
+        let mut shell = Command::new("sh");
+        // `exec`: the daemon replaces the shell, so stopping the child stops the daemon.
+        shell
+            .args(["-c", &format!("exec {command}")])
+            .current_dir(dir);
+        let (child, output) = spawn_with_output(shell)?;
+        let mut daemon = Server {
+            child: KillOnDrop(child),
+            command: command.to_owned(),
+        };
+        let sink = Arc::clone(lines);
+        thread::spawn(move || {
+            for line in BufReader::new(output).lines().map_while(Result::ok) {
+                sink.lock().expect("lines").push(line);
+            }
+        });
+        let deadline = Instant::now() + SERVER_START;
+        while TcpStream::connect(("127.0.0.1", ports[0])).is_err() {
+            let exited = daemon.child.0.try_wait()?.is_some();
+            if exited || Instant::now() >= deadline {
+                let printed = lines.lock().expect("lines").join("\n    | ");
+                bail!(
+                    "`{command}` never accepted connections on port {}; it printed:\n    | {printed}",
+                    ports[0]
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Ok(daemon)
     }
 }
 
