@@ -124,6 +124,18 @@ impl Etcd {
             .unwrap_or_default()
     }
 
+    /// Puts `key` = `value`, on no lease: it stays until deleted.
+    pub async fn put(&self, key: &str, value: &str) {
+        let body = json!({ "key": encode(key.as_bytes()), "value": encode(value.as_bytes()) });
+        self.post("kv/put", body).await;
+    }
+
+    /// Deletes `key`.
+    pub async fn delete(&self, key: &str) {
+        self.post("kv/deleterange", json!({ "key": encode(key.as_bytes()) }))
+            .await;
+    }
+
     /// Ends the lease of every key under `prefix` at once, as an operator or
     /// an expiry would: etcd deletes the keys.
     pub async fn revoke_leases_under(&self, prefix: &str) {
