@@ -112,6 +112,14 @@ impl Server {
         }
     }
 
+    /// Sends SIGTERM and returns at once: the test watches what the server
+    /// does while it stops.
+    pub fn request_stop(&mut self) {
+        self.process
+            .request_stop()
+            .expect("SIGTERM reaches the server");
+    }
+
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         self.process.kill();
