@@ -9,7 +9,7 @@
 //!
 //! This file holds the table of checks and runs one; each family of checks has a file of its
 //! own (`answers`, `metrics`, `logging`, `contract`, `mutants`,
-//! `tracing`, `own_ci`, `deploy`, `balancing`), next to the readers they share.
+//! `tracing`, `own_ci`, `deploy`, `balancing`, `rollout`), next to the readers they share.
 
 mod answers;
 mod balancing;
@@ -23,6 +23,7 @@ mod own_ci;
 mod pact_match;
 mod prometheus;
 mod report;
+mod rollout;
 mod test_run;
 mod tracing;
 mod tree_copy;
@@ -36,7 +37,7 @@ use crate::position::{self, Place};
 use crate::progress::Progress;
 use crate::series::{self, Exercise};
 use crate::service::{Service, build_binary};
-use crate::tools::{ACTIONLINT, KUBERNETES_VALIDATE, Tool};
+use crate::tools::{ACTIONLINT, ETCD, KUBERNETES_VALIDATE, Tool};
 use harness::loopback_addr_in;
 use report::Report;
 
@@ -81,6 +82,10 @@ pub fn check_for(exercise: &str) -> Option<Check> {
             needs: &[&KUBERNETES_VALIDATE],
         }),
         "25-least-loaded" => check(balancing::least_loaded),
+        "30-deregister-first" => Some(Check {
+            run: rollout::deregister_first,
+            needs: &[&ETCD],
+        }),
         _ => None,
     }
 }
