@@ -14,6 +14,7 @@
 mod answers;
 mod balancing;
 mod contract;
+mod delay_proxy;
 mod deploy;
 mod log_fields;
 mod logging;

@@ -1,6 +1,9 @@
 //! A rolling restart of stringsvc under traffic, judged by what addsvc answers and counts:
 //! three instances the attendee's stringsvc registers in a real etcd, addsvc following them
 //! there, Concats sent all along, each instance stopped with SIGTERM and replaced in turn.
+//! addsvc reads etcd through a proxy that delays etcd's answers by 200 ms, as a busy
+//! cluster would: on a laptop, the news of a deregistration arrives within a millisecond
+//! or two, too soon to tell an instance that waits for it from one that does not.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use harness::etcd::Etcd;
 
+use super::delay_proxy::DelayProxy;
 use super::prometheus::sample_sum;
 use super::report::Report;
 use super::start;
@@ -22,11 +26,13 @@ const INSTANCES: usize = 3;
 const CLIENTS: usize = 4;
 /// Traffic before the first restart and after each one.
 const SETTLE: Duration = Duration::from_secs(1);
+/// How late etcd's answers reach addsvc.
+const NEWS_DELAY: Duration = Duration::from_millis(200);
 /// How long a new instance may take to register and be seen by addsvc.
 const REJOIN: Duration = Duration::from_secs(10);
 
 /// 30-deregister-first: while Concats flow, each of three registered stringsvcs is stopped
-/// with SIGTERM and replaced by a new one. Not one Concat may fail, and addsvc must count
+/// with SIGTERM and replaced by a new one; addsvc learns of etcd's changes 200 ms late. Not one Concat may fail, and addsvc must count
 /// no failed call to stringsvc (a retry would hide a failed call from the Concat, not from
 /// that counter). Every instance must exit after its SIGTERM, and every new one must
 /// register and get calls.
@@ -54,7 +60,13 @@ pub fn deregister_first(dir: &Path, report: &mut Report) -> Result<()> {
     wait_until("three stringsvcs are registered", REJOIN, || {
         Ok(keys() == INSTANCES)
     })?;
-    let addsvc = start(&addsvc_binary, &["--stringsvc-etcd-url", &etcd.url()], &[])?;
+    let etcd_addr = etcd.url().trim_start_matches("http://").parse()?;
+    let delayed = DelayProxy::start(etcd_addr, NEWS_DELAY)?;
+    let addsvc = start(
+        &addsvc_binary,
+        &["--stringsvc-etcd-url", &delayed.url()],
+        &[],
+    )?;
     let instances_seen = |count: usize| {
         let metrics = addsvc.get("/metrics")?.body;
         Ok(sample_sum(&metrics, "addsvc_stringsvc_instances", &[]) == Some(count as f64))
