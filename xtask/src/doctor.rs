@@ -14,12 +14,14 @@ use crate::procfs;
 use crate::tools::{self, Tool};
 
 /// The ports the services listen on in the steps' See it blocks: addsvc, then stringsvc and
-/// the two more instances of steps 24 to 28.
-const PORTS: [(u16, &str); 4] = [
+/// the two more instances of steps 24 to 31, and etcd's from step 29.
+const PORTS: [(u16, &str); 6] = [
     (8080, "addsvc"),
     (8081, "stringsvc"),
-    (8082, "stringsvc's second instance, steps 24–28"),
+    (8082, "stringsvc's second instance, steps 24–31"),
     (8083, "stringsvc's third instance, steps 24–28"),
+    (2379, "etcd's clients, steps 29–31"),
+    (2380, "etcd's peers, steps 29–31"),
 ];
 /// What the builds take, about: the day's steps 2 GiB, `cargo workshop verify` 4.5 GiB more
 /// (measured: target/workshop/ after a whole verify, 4.2 GiB).
