@@ -2,7 +2,11 @@
 //! addsvc: how 300 Concats spread over them; then Concats sent without a pause while one
 //! stringsvc is killed and, a moment later, started again on its port, counting the
 //! failures before, during and after; from step 27 also all three killed, when the circuit
-//! breaker answers at once.
+//! breaker answers at once. `--rolling` (step 30 on) is the rolling restart: see `rolling`.
+
+mod rolling;
+
+pub use rolling::run as run_rolling;
 
 use std::path::Path;
 use std::sync::Mutex;

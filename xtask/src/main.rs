@@ -120,7 +120,12 @@ enum Cmd {
     Traces,
     /// The balancing demo (step 25 on): three stringsvcs behind addsvc, one killed and
     /// started again mid-traffic; the spread and the failures before, during and after.
-    Failover,
+    Failover {
+        /// Instead (step 30 on): three stringsvcs registered in etcd, each replaced in
+        /// turn under traffic, stopped with SIGTERM, then killed; failures per phase.
+        #[arg(long)]
+        rolling: bool,
+    },
     /// The talk: resolve the slides' code includes into slides/deck.md and write
     /// slides/demo-script.md; `--render` makes the HTML and PDF in slides/out/.
     Slides {
@@ -216,7 +221,8 @@ fn run(cli: Cli) -> Result<bool> {
         .map(|()| true),
         Cmd::Demo => demo::run(&root).map(|()| true),
         Cmd::Traces => traces::run(&root).map(|_| true),
-        Cmd::Failover => failover::run(&root).map(|()| true),
+        Cmd::Failover { rolling: false } => failover::run(&root).map(|()| true),
+        Cmd::Failover { rolling: true } => failover::run_rolling(&root).map(|()| true),
         Cmd::Slides { render } => slides::run(&root, render).map(|()| true),
         Cmd::Bench => bench::run(&root).map(|()| true),
         Cmd::Load {

@@ -42,6 +42,7 @@ use crate::tools::{ACTIONLINT, ETCD, KUBERNETES_VALIDATE, Tool};
 use harness::loopback_addr_in;
 use report::Report;
 
+pub use rollout::failed_stringsvc_calls;
 pub use test_run::passed_tests;
 
 type CheckFn = fn(&Path, &mut Report) -> Result<()>;

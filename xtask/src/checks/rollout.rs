@@ -130,12 +130,7 @@ pub fn deregister_first(dir: &Path, report: &mut Report) -> Result<()> {
         format!("every Concat is answered 200 ({failed} of {sent} failed)"),
     );
     let metrics = addsvc.get("/metrics")?.body;
-    let failed_calls = sample_sum(
-        &metrics,
-        "addsvc_stringsvc_calls_total",
-        &[r#"success="false""#],
-    )
-    .unwrap_or(0.0);
+    let failed_calls = failed_stringsvc_calls(&metrics);
     report.expect(
         failed_calls == 0.0,
         format!(
@@ -154,6 +149,17 @@ pub fn deregister_first(dir: &Path, report: &mut Report) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The calls addsvc sent to stringsvc that failed, as its `/metrics` counts them: whether
+/// or not a retry saved the Concat.
+pub fn failed_stringsvc_calls(metrics: &str) -> f64 {
+    sample_sum(
+        metrics,
+        "addsvc_stringsvc_calls_total",
+        &[r#"success="false""#],
+    )
+    .unwrap_or(0.0)
 }
 
 /// Waits until `done` holds, checking every 50 ms, for `patience` at most.
