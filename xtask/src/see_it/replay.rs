@@ -270,30 +270,12 @@ impl Server {
             .args(&invocation.args)
             .envs(invocation.env.iter().map(|(name, value)| (name, value)))
             .current_dir(dir);
-        let (child, output) = spawn_with_output(process)?;
-        let mut server = Server {
-            child: KillOnDrop(child),
-            command: command.to_owned(),
-        };
-        let sink = Arc::clone(lines);
-        thread::spawn(move || {
-            for line in BufReader::new(output).lines().map_while(Result::ok) {
-                sink.lock().expect("lines").push(line);
-            }
-        });
-        let deadline = Instant::now() + SERVER_START;
+        let mut server = Server::launch(process, command, lines)?;
         let listening = || {
             let printed = lines.lock().expect("lines");
             printed.iter().any(|line| loopback_addr_in(line).is_some())
         };
-        while !listening() {
-            let exited = server.child.0.try_wait()?.is_some();
-            if exited || Instant::now() >= deadline {
-                let printed = lines.lock().expect("lines").join("\n    | ");
-                bail!("`{command}` never said it was listening; it printed:\n    | {printed}");
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
+        server.wait_until(listening, "said it was listening", lines)?;
         Ok(server)
     }
 
@@ -310,30 +292,49 @@ impl Server {
         shell
             .args(["-c", &format!("exec {command}")])
             .current_dir(dir);
-        let (child, output) = spawn_with_output(shell)?;
-        let mut daemon = Server {
-            child: KillOnDrop(child),
-            command: command.to_owned(),
-        };
+        let mut daemon = Server::launch(shell, command, lines)?;
+        let accepting = || TcpStream::connect(("127.0.0.1", ports[0])).is_ok();
+        let what = format!("accepted connections on port {}", ports[0]);
+        daemon.wait_until(accepting, &what, lines)?;
+        Ok(daemon)
+    }
+
+    /// Spawns `process`, its stdout and stderr appended to `lines` line by line.
+    fn launch(process: Command, command: &str, lines: &Arc<Mutex<Vec<String>>>) -> Result<Server> {
+        let (child, output) = spawn_with_output(process)?;
         let sink = Arc::clone(lines);
         thread::spawn(move || {
             for line in BufReader::new(output).lines().map_while(Result::ok) {
                 sink.lock().expect("lines").push(line);
             }
         });
+        Ok(Server {
+            child: KillOnDrop(child),
+            command: command.to_owned(),
+        })
+    }
+
+    /// Waits until `ready` holds; fails, with what it printed, if it exits first or takes
+    /// longer than SERVER_START.
+    fn wait_until(
+        &mut self,
+        ready: impl Fn() -> bool,
+        what: &str,
+        lines: &Arc<Mutex<Vec<String>>>,
+    ) -> Result<()> {
         let deadline = Instant::now() + SERVER_START;
-        while TcpStream::connect(("127.0.0.1", ports[0])).is_err() {
-            let exited = daemon.child.0.try_wait()?.is_some();
+        while !ready() {
+            let exited = self.child.0.try_wait()?.is_some();
             if exited || Instant::now() >= deadline {
                 let printed = lines.lock().expect("lines").join("\n    | ");
                 bail!(
-                    "`{command}` never accepted connections on port {}; it printed:\n    | {printed}",
-                    ports[0]
+                    "`{}` never {what}; it printed:\n    | {printed}",
+                    self.command
                 );
             }
             thread::sleep(Duration::from_millis(50));
         }
-        Ok(daemon)
+        Ok(())
     }
 }
 
