@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 pub const REQUIRE_TOOLS: &str = "WORKSHOP_REQUIRE_TOOLS";
 
 /// How to install etcd where it is missing.
-pub const INSTALL: &str = "sudo apt install etcd-server (Debian, Ubuntu) or brew install etcd";
+pub const INSTALL: &str =
+    "etcd 3.4 or newer: sudo apt install etcd-server (Debian 12) or brew install etcd";
 
 /// How long a node may take to answer `/health` with true: far above the ~0.3 s one takes.
 const STARTUP: Duration = Duration::from_secs(20);

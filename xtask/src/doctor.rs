@@ -31,7 +31,7 @@ const DISK_NEEDED_GIB: u64 = 7;
 const PARTS: [(&str, &[&Tool]); 8] = [
     ("the See it blocks of every step", &[&tools::CURL]),
     (
-        "registration in a registry (steps 29 and on)",
+        "registration in a registry, etcd 3.4 or newer (steps 29 and on)",
         &[&tools::ETCD],
     ),
     (

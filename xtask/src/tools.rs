@@ -50,7 +50,7 @@ pub const CURL: Tool = Tool {
 };
 
 /// The registry stringsvc registers in from step 29 on: the See it blocks and the tests
-/// start a throwaway node of it.
+/// start a throwaway node of it. 3.4 or newer: older ones serve the JSON API elsewhere.
 pub const ETCD: Tool = Tool {
     program: "etcd",
     debian: "sudo apt install etcd-server",

@@ -97,6 +97,9 @@ pub fn deregister_first(dir: &Path, report: &mut Report) -> Result<()> {
             thread::sleep(SETTLE);
             for (index, slot) in stringsvcs.iter_mut().enumerate() {
                 let mut old = std::mem::replace(slot, start_stringsvc()?);
+                wait_until("the new stringsvc registers", REJOIN, || {
+                    Ok(keys() == INSTANCES + 1)
+                })?;
                 let stopping = Instant::now();
                 let exited = old.terminate();
                 report.expect(
@@ -107,7 +110,7 @@ pub fn deregister_first(dir: &Path, report: &mut Report) -> Result<()> {
                         stopping.elapsed().as_secs_f64()
                     ),
                 );
-                wait_until("the new stringsvc registers", REJOIN, || {
+                wait_until("the old stringsvc's key goes", REJOIN, || {
                     Ok(keys() == INSTANCES)
                 })?;
                 wait_until("addsvc sees three instances again", REJOIN, || {
