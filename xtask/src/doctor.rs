@@ -47,7 +47,10 @@ const PARTS: [(&str, &[&Tool]); 8] = [
         "the guided run on a laptop cluster (exercises 22 and 23)",
         &[&tools::DOCKER, &tools::KIND, &tools::KUBECTL],
     ),
-    ("the load demo, for the instructor", &[&tools::WRK]),
+    (
+        "the load demo, for the instructor (--central: haproxy)",
+        &[&tools::WRK, &tools::HAPROXY],
+    ),
     (
         "the slides, for the instructor",
         &[&tools::NODE, &tools::NPM, &tools::CHROMIUM, &tools::PDFINFO],

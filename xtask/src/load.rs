@@ -6,6 +6,7 @@
 //! show whether logging keeps up.
 
 mod build;
+mod central;
 mod process;
 mod report;
 mod sinks;
@@ -59,6 +60,9 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
     if settings.log_sinks {
         // Nothing in it is shown to the user: it goes with the run.
         return sinks::run(&binaries.addsvc, settings, scratch.path());
+    }
+    if settings.central {
+        return central::run(&binaries, settings, scratch.path());
     }
 
     let logs = scratch.path();

@@ -151,6 +151,11 @@ enum Cmd {
         /// a slow pipe: what the logger that drops no line costs when its output lags.
         #[arg(long, conflicts_with = "spread")]
         log_sinks: bool,
+        /// Instead, /concat over three stringsvcs through haproxy (a central balancer, with
+        /// health checks), then through addsvc's own balancer (step 25 on); then each
+        /// with one instance killed under traffic.
+        #[arg(long, conflicts_with_all = ["spread", "log_sinks"])]
+        central: bool,
     },
     /// Maintainers: materialise the series as branch workshop/series (+ workshop/solution/*).
     Branch {
@@ -230,6 +235,7 @@ fn run(cli: Cli) -> Result<bool> {
             connections,
             spread,
             log_sinks,
+            central,
         } => load::run(
             &root,
             &load::Settings {
@@ -237,6 +243,7 @@ fn run(cli: Cli) -> Result<bool> {
                 connections,
                 spread,
                 log_sinks,
+                central,
             },
         )
         .map(|()| true),

@@ -99,6 +99,13 @@ pub const WRK: Tool = Tool {
     macos: "brew install wrk",
 };
 
+/// The central balancer of `cargo workshop load --central`.
+pub const HAPROXY: Tool = Tool {
+    program: "haproxy",
+    debian: "sudo apt install haproxy",
+    macos: "brew install haproxy",
+};
+
 /// Builds the images of step 22 and runs kind's cluster (exercises 22 and 23, guided).
 pub const DOCKER: Tool = Tool {
     program: "docker",

@@ -19,6 +19,8 @@ pub struct Settings {
     pub spread: bool,
     /// Instead, measure addsvc's /sum with its logs to a file, /dev/null and a slow pipe.
     pub log_sinks: bool,
+    /// Instead, /concat through haproxy and through addsvc's own balancer.
+    pub central: bool,
 }
 
 /// What wrk reports about one run.
