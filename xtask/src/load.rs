@@ -46,7 +46,7 @@ struct Target<'a> {
 pub fn run(root: &Path, settings: &Settings) -> Result<()> {
     wrk::ensure_installed()?;
     // The build, then one measurement per target (and one over three instances).
-    let activity = Activity::new("load", Some(if settings.spread { 5 } else { 4 }));
+    let activity = Activity::new("load", Some(if settings.spread { 6 } else { 5 }));
     let binaries = activity.visible(
         "Building addsvc, stringsvc and the bare handler in release (minutes the first time)…",
         || build::build_release(root),
@@ -110,6 +110,37 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
         &scratch,
         &activity,
     )?;
+    // The bare two-hop: one bare handler calling another's /uppercase, nothing else.
+    let bare_upstream = match &stringsvc {
+        Some(_) => Some(LoggedService::start(
+            "bare-upstream",
+            &binaries.bare,
+            &[],
+            &scratch,
+        )?),
+        None => None,
+    };
+    let bare_concat = match &bare_upstream {
+        Some(upstream) => {
+            let upstream_url = upstream.url("");
+            let env = [("BARE_UPSTREAM", upstream_url.as_str())];
+            let front = LoggedService::start("bare-front", &binaries.bare, &env, &scratch)?;
+            Some(measure(
+                &Target {
+                    name: "bare /concat",
+                    server: &front,
+                    path: "/concat",
+                    body: CONCAT_BODY,
+                    processes: vec![&front, upstream],
+                    stringsvc_port: Some(upstream.addr.port()),
+                },
+                settings,
+                &scratch,
+                &activity,
+            )?)
+        }
+        None => None,
+    };
     let addsvc_concat = match &stringsvc {
         Some(stringsvc) => Some(measure(
             &Target {
@@ -134,6 +165,7 @@ pub fn run(root: &Path, settings: &Settings) -> Result<()> {
     let results = Results {
         bare_sum,
         addsvc_sum,
+        bare_concat,
         addsvc_concat,
     };
     activity.above(|| report::print(&results, settings));

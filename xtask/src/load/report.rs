@@ -58,6 +58,8 @@ impl Measurement {
 pub struct Results {
     pub bare_sum: Measurement,
     pub addsvc_sum: Measurement,
+    /// The bare two-hop (a bare handler calling another's /uppercase); None before step 15.
+    pub bare_concat: Option<Measurement>,
     /// None before step 15.
     pub addsvc_concat: Option<Measurement>,
 }
@@ -65,6 +67,7 @@ pub struct Results {
 pub fn print(results: &Results, settings: &Settings) {
     let measurements: Vec<&Measurement> = [&results.bare_sum, &results.addsvc_sum]
         .into_iter()
+        .chain(&results.bare_concat)
         .chain(&results.addsvc_concat)
         .collect();
     println!(
@@ -164,6 +167,21 @@ fn print_ratios(results: &Results) {
             "  req/s  addsvc /concat ÷ bare /sum  {:.2}",
             concat.wrk.requests_per_second / bare.requests_per_second
         );
+    }
+    if let (Some(concat), Some(two_hop)) = (&results.addsvc_concat, &results.bare_concat) {
+        println!(
+            "  req/s  addsvc /concat ÷ bare /concat (two hops)  {:.2}",
+            concat.wrk.requests_per_second / two_hop.wrk.requests_per_second
+        );
+        if let (Some(layered), Some(bare)) = (
+            concat.total_cpu_micros_per_request(),
+            two_hop.total_cpu_micros_per_request(),
+        ) {
+            println!(
+                "  CPU per request, both hops: addsvc /concat {layered:.0} µs, bare {bare:.0} µs ({:.2} times)",
+                layered / bare
+            );
+        }
     }
     println!(
         "  p99    addsvc /sum    ÷ bare /sum  {:.2}",
