@@ -226,8 +226,10 @@ fn read_aloud(measurement: &Measurement, bare: &Measurement) -> String {
     )];
     if let Some(seen) = &measurement.connections_to_stringsvc {
         let connections = seen.most.established + seen.most.time_wait;
+        // The process called: stringsvc, or the bare two-hop's upstream.
+        let callee = measurement.processes.get(1).map_or("stringsvc", |p| p.name);
         parts.push(format!(
-            "{connections} connections to stringsvc carried {} calls, about {} each",
+            "{connections} connections to {callee} carried {} calls, about {} each",
             thousands(measurement.wrk.requests),
             thousands(measurement.wrk.requests / connections.max(1) as u64)
         ));
