@@ -175,7 +175,7 @@ impl Drop for Etcd {
 }
 
 /// Whether an `etcd` program is on PATH.
-pub fn installed() -> bool {
+fn installed() -> bool {
     Command::new("etcd")
         .arg("--version")
         .stdout(Stdio::null())

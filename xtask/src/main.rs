@@ -23,6 +23,7 @@ mod position;
 mod procfs;
 mod progress;
 mod proof;
+mod registry;
 mod roundtrip;
 mod see_it;
 mod series;

@@ -10,17 +10,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
-use harness::etcd::Etcd;
+use anyhow::Result;
 
 use super::delay_proxy::DelayProxy;
 use super::prometheus::sample_sum;
 use super::report::Report;
 use super::start;
-use crate::cargo::build_bins;
-use crate::service::Service;
+use crate::registry::{Registry, wait_until};
+use crate::service::build_binary;
 
-const PREFIX: &str = "/services/stringsvc/";
 const INSTANCES: usize = 3;
 /// Clients sending Concats, each one after the other, for the whole restart.
 const CLIENTS: usize = 4;
@@ -32,35 +30,18 @@ const NEWS_DELAY: Duration = Duration::from_millis(200);
 const REJOIN: Duration = Duration::from_secs(10);
 
 /// 30-deregister-first: while Concats flow, each of three registered stringsvcs is stopped
-/// with SIGTERM and replaced by a new one; addsvc learns of etcd's changes 200 ms late. Not one Concat may fail, and addsvc must count
-/// no failed call to stringsvc (a retry would hide a failed call from the Concat, not from
-/// that counter). Every instance must exit after its SIGTERM, and every new one must
-/// register and get calls.
+/// with SIGTERM and replaced by a new one; addsvc learns of etcd's changes 200 ms late. Not
+/// one Concat may fail, and addsvc must count no failed call to stringsvc (a retry would
+/// hide a failed call from the Concat, not from that counter). Every instance must exit
+/// after its SIGTERM, and every new one must register and get calls.
 pub fn deregister_first(dir: &Path, report: &mut Report) -> Result<()> {
-    let binaries = build_bins(dir, &[])?;
-    let binary = |name: &str| {
-        binaries
-            .iter()
-            .find(|(built, _)| built == name)
-            .map(|(_, path)| path.clone())
-            .with_context(|| format!("cargo build produced no binary called {name}"))
-    };
-    let (addsvc_binary, stringsvc_binary) = (binary("addsvc")?, binary("stringsvc")?);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let Some(etcd) = runtime.block_on(Etcd::start_or_skip("check 30-deregister-first")) else {
-        bail!("this check needs etcd: {}", harness::etcd::INSTALL);
-    };
-    let keys = || runtime.block_on(etcd.under(PREFIX)).len();
-    let start_stringsvc = || start(&stringsvc_binary, &["--etcd-url", &etcd.url()], &[]);
-    let mut stringsvcs = (0..INSTANCES)
-        .map(|_| start_stringsvc())
-        .collect::<Result<Vec<Service>>>()?;
-    wait_until("three stringsvcs are registered", REJOIN, || {
-        Ok(keys() == INSTANCES)
-    })?;
-    let etcd_addr = etcd.url().trim_start_matches("http://").parse()?;
+    let addsvc_binary = build_binary(dir, "addsvc")?;
+    let stringsvc_binary = build_binary(dir, "stringsvc")?;
+    let registry = Registry::start("check 30-deregister-first")?;
+    let keys = || registry.stringsvc_keys();
+    let start_stringsvc = || registry.stringsvc(&stringsvc_binary);
+    let mut stringsvcs = registry.stringsvcs(&stringsvc_binary, INSTANCES)?;
+    let etcd_addr = registry.url().trim_start_matches("http://").parse()?;
     let delayed = DelayProxy::start(etcd_addr, NEWS_DELAY)?;
     let addsvc = start(
         &addsvc_binary,
@@ -163,16 +144,4 @@ pub fn failed_stringsvc_calls(metrics: &str) -> f64 {
         &[r#"success="false""#],
     )
     .unwrap_or(0.0)
-}
-
-/// Waits until `done` holds, checking every 50 ms, for `patience` at most.
-fn wait_until(what: &str, patience: Duration, done: impl Fn() -> Result<bool>) -> Result<()> {
-    let deadline = Instant::now() + patience;
-    while !done()? {
-        if Instant::now() > deadline {
-            bail!("{what}: not within {patience:?}");
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }

@@ -12,13 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
-use harness::etcd::{self, Etcd};
+use anyhow::{Context, Result};
 
 use crate::checks::failed_stringsvc_calls;
+use crate::registry::{Registry, wait_until};
 use crate::service::{Service, build_binary};
 
-const PREFIX: &str = "/services/stringsvc/";
 const INSTANCES: usize = 3;
 const CLIENTS: usize = 4;
 /// Traffic after each replacement, before the next one.
@@ -37,22 +36,11 @@ struct Tally {
 pub fn run(dir: &Path) -> Result<()> {
     let addsvc_binary = build_binary(dir, "addsvc")?;
     let stringsvc_binary = build_binary(dir, "stringsvc")?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    if !etcd::installed() {
-        bail!("the rolling demo needs etcd: {}", etcd::INSTALL);
-    }
-    let etcd = runtime
-        .block_on(Etcd::start_or_skip("failover --rolling"))
-        .context("etcd did not start")?;
-    let keys = || runtime.block_on(etcd.under(PREFIX)).len();
-    let start_stringsvc = || Service::start(&stringsvc_binary, &["--etcd-url", &etcd.url()]);
-    let mut stringsvcs = (0..INSTANCES)
-        .map(|_| start_stringsvc())
-        .collect::<Result<Vec<_>>>()?;
-    wait_until("three stringsvcs register", || keys() == INSTANCES)?;
-    let addsvc = Service::start(&addsvc_binary, &["--stringsvc-etcd-url", &etcd.url()])
+    let registry = Registry::start("failover --rolling")?;
+    let keys = || registry.stringsvc_keys();
+    let start_stringsvc = || registry.stringsvc(&stringsvc_binary);
+    let mut stringsvcs = registry.stringsvcs(&stringsvc_binary, INSTANCES)?;
+    let addsvc = Service::start(&addsvc_binary, &["--stringsvc-etcd-url", &registry.url()])
         .context("addsvc finds instances in etcd from step 30 on")?;
     let failed_calls = || -> f64 {
         addsvc
@@ -103,7 +91,9 @@ pub fn run(dir: &Path) -> Result<()> {
                     &mut started,
                 );
                 let mut old = std::mem::replace(slot, start_stringsvc()?);
-                wait_until("the new stringsvc registers", || keys() > INSTANCES)?;
+                wait_until("the new stringsvc registers", PATIENCE, || {
+                    Ok(keys() > INSTANCES)
+                })?;
                 if kill {
                     drop(old);
                 } else {
@@ -111,7 +101,7 @@ pub fn run(dir: &Path) -> Result<()> {
                 }
                 // Until the old key is gone: at once when it deregistered, after its lease
                 // when it was killed.
-                wait_until("the old key goes", || keys() == INSTANCES)?;
+                wait_until("the old key goes", PATIENCE, || Ok(keys() == INSTANCES))?;
                 thread::sleep(SETTLE);
             }
         }
@@ -142,16 +132,5 @@ pub fn run(dir: &Path) -> Result<()> {
          calls to stringsvc that failed, whether or not the retry saved their Concat.",
         SETTLE.as_secs()
     );
-    Ok(())
-}
-
-fn wait_until(what: &str, done: impl Fn() -> bool) -> Result<()> {
-    let deadline = Instant::now() + PATIENCE;
-    while !done() {
-        if Instant::now() > deadline {
-            bail!("{what}: not within {PATIENCE:?}");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! of every process), then under a stream of Concats while one instance is killed.
 
 use std::fmt::Write as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 
 use super::CONCAT_BODY;
 use super::build::Binaries;
-use super::process::LoggedService;
+use super::process::{LoggedService, free_loopback_addr};
 use super::wrk::{self, Settings};
 use crate::checks::failed_stringsvc_calls;
 use crate::child::KillOnDrop;
@@ -349,10 +349,6 @@ fn kill_one(setup: &mut Setup) -> Result<String> {
         );
     }
     Ok(said)
-}
-
-fn free_loopback_addr() -> Result<SocketAddr> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the lines it logs per request; stopped when dropped, however the demo ends.
 
 use std::fs::{File, OpenOptions};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
@@ -143,4 +143,9 @@ impl Quiet {
 
 pub fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&byte| byte == b'\n').count() as u64
+}
+
+/// A port nothing listens on now: bound, then released for a process to take.
+pub fn free_loopback_addr() -> Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use super::process::{Quiet, count_lines};
+use super::process::{Quiet, count_lines, free_loopback_addr};
 use super::wrk::{self, Report, Settings};
 use crate::child::KillOnDrop;
 
@@ -163,11 +163,6 @@ fn drain_slowly(child: &mut Child) -> Result<Arc<AtomicU64>> {
         }
     });
     Ok(lines)
-}
-
-/// A port nothing listens on now: bound, then released for addsvc to take.
-fn free_loopback_addr() -> Result<SocketAddr> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
 /// Waits until addsvc accepts connections on `addr`: with its logs in /dev/null, its
